@@ -1,0 +1,54 @@
+"""Backpropagation through a two-layer network, with matrices instead of scalars.
+
+``backprop_core`` is the library behind the Backprop Workbook. It computes the forward and backward
+passes of the network of V. Busa's note "Backpropagation in Neural Network" (2017)::
+
+    y1 = X W1 + b1,   h1 = max(0, y1),   y2 = h1 W2 + b2,   L = mean_i -log softmax(y2)_i[y_i]
+
+and gives the means to check every gradient: full Jacobians, numerical gradients and a
+per-parameter gradient check.
+
+Modules
+-------
+layers      forward/backward pairs: affine map, ReLU, softmax and its cross-entropy loss
+net         TwoLayerNet (the cs231n assignment's interface) with every intermediate exposed
+jacobians   the full Jacobian of each stage, and its contraction with an upstream gradient
+gradcheck   central differences, relative error, a per-parameter gradient check
+datasets    the cs231n spiral and scikit-learn's 8x8 digits
+"""
+
+from .datasets import digits, spiral
+from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error
+from .jacobians import affine_jacobian, flatten_jacobian, relu_jacobian, softmax_jacobian, vjp
+from .layers import (
+    affine_backward,
+    affine_forward,
+    relu_backward,
+    relu_forward,
+    softmax,
+    softmax_cross_entropy,
+)
+from .net import Gradients, Trace, TwoLayerNet
+
+__all__ = [
+    "Gradients",
+    "Trace",
+    "TwoLayerNet",
+    "affine_backward",
+    "affine_forward",
+    "affine_jacobian",
+    "digits",
+    "flatten_jacobian",
+    "gradcheck",
+    "numerical_gradient",
+    "numerical_gradient_array",
+    "rel_error",
+    "relu_backward",
+    "relu_forward",
+    "relu_jacobian",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_jacobian",
+    "spiral",
+    "vjp",
+]

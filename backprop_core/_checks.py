@@ -1,0 +1,109 @@
+"""Argument validation shared by the public functions of ``backprop_core``.
+
+Every public function checks its arguments here, once, and then works on trusted arrays. A
+message names the argument, what was expected and what arrived, so a learner sees
+``W must have shape (D, M) = (4, ?) to match x of shape (5, 4); got (3, 10)`` instead of a
+broadcasting error from deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+def _shape_text(shape: Sequence[int | None]) -> str:
+    parts = ["?" if s is None else str(s) for s in shape]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndarray:
+    """Return ``value`` as a finite, non-empty floating-point array without copying a float one.
+
+    Lists and integer arrays are converted to float64; float32 and float64 arrays are kept as
+    given. Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong number of
+    dimensions, an empty array, NaN or infinity.
+    """
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as err:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular numeric array; got {err}") from None
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must be a numeric array; got {_describe(value)}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real-valued; got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional; got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(f"{name} must be finite; got {arr[where]} at index {where}")
+    return arr
+
+
+def check_shape(
+    arr: np.ndarray,
+    name: str,
+    expected: Sequence[int | None],
+    symbols: str = "",
+    why: str = "",
+) -> None:
+    """Raise ``ValueError`` unless ``arr.shape`` matches ``expected`` (``None`` matches any size).
+
+    ``symbols`` names the dimensions (``"(D, M)"``) and ``why`` says what the shape must fit, so
+    the message reads ``W must have shape (D, M) = (4, ?) to match x of shape (5, 4); got (3, 10)``.
+    """
+    fits = arr.ndim == len(expected) and all(
+        e is None or e == s for e, s in zip(expected, arr.shape, strict=False)
+    )
+    if not fits:
+        wanted = f"{symbols} = {_shape_text(expected)}" if symbols else _shape_text(expected)
+        reason = f" {why}" if why else ""
+        raise ValueError(f"{name} must have shape {wanted}{reason}; got {_shape_text(arr.shape)}")
+
+
+def as_labels(value: object, name: str, n_samples: int, n_classes: int) -> np.ndarray:
+    """Return ``value`` as a 1-D integer array of ``n_samples`` labels in ``[0, n_classes)``."""
+    arr = np.asarray(value)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer class labels; got {_describe(value)}")
+    check_shape(arr, name, (n_samples,), "(N,)", f"to match the {n_samples} samples of the batch")
+    if arr.min() < 0 or arr.max() >= n_classes:
+        bad = int(arr[(arr < 0) | (arr >= n_classes)][0])
+        raise ValueError(f"{name} must lie in [0, {n_classes}) for C = {n_classes}; got {bad}")
+    return arr
+
+
+def as_scalar(value: object, name: str, minimum: float | None = None, positive: bool = False):
+    """Return ``value`` as a finite float, optionally ``>= minimum`` or ``> 0``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {_describe(value)}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite; got {number}")
+    if positive and number <= 0:
+        raise ValueError(f"{name} must be > 0; got {number}")
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {number}")
+    return number
+
+
+def as_count(value: object, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {_describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return int(value)

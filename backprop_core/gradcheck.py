@@ -1,0 +1,186 @@
+"""Numerical gradients by central differences, and a gradient check of a whole network.
+
+The verdicts follow the scale of the cs231n notes on gradient checking
+(https://cs231n.github.io/neural-networks-3/#gradcheck): a relative error of at most 1e-7 is good,
+up to 1e-4 is acceptable only where the function has kinks (the ReLU at 0), and above 1e-2 the
+gradient is probably wrong.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar
+from .net import PARAM_NAMES, TwoLayerNet
+
+
+def _perturbable(x, name="x"):
+    if isinstance(x, np.ndarray):
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(
+                f"{name} must be a floating-point array that f reads; got dtype {x.dtype}"
+            )
+        if not x.flags.writeable:
+            raise ValueError(f"{name} must be writeable: it is nudged in place and restored")
+        as_float_array(x, name)
+        return x
+    return as_float_array(x, name).copy()
+
+
+def _central_differences(f, x, h, contract):
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for ix in np.ndindex(x.shape):
+        old = x[ix]
+        try:
+            x[ix] = old + h
+            plus = contract(f(x))
+            x[ix] = old - h
+            minus = contract(f(x))
+        finally:
+            x[ix] = old
+        grad[ix] = (plus - minus) / (2 * h)
+    return grad.astype(x.dtype, copy=False)
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """Gradient of the scalar function ``f`` at ``x`` by central differences.
+
+    Each entry of ``x`` is moved by ``+h`` and ``-h`` in place (so ``f`` may read ``x`` through a
+    closure, as in ``lambda _: net.loss(X, y)[0]``) and put back, even if ``f`` raises.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` returns a real scalar.
+    x : ndarray of float, any shape
+    h : float, default 1e-5
+
+    Returns
+    -------
+    grad : ndarray, shape of ``x``
+
+    >>> x = np.array([1.0, -2.0])
+    >>> numerical_gradient(lambda v: float(np.sum(v**2)), x).round(6)
+    array([ 2., -4.])
+    """
+    x = _perturbable(x)
+    h = as_scalar(h, "h", positive=True)
+
+    def scalar(value):
+        value = np.asarray(value)
+        if value.size != 1:
+            raise ValueError(f"f must return a scalar; got shape {value.shape}")
+        return float(value.reshape(()))
+
+    return _central_differences(f, x, h, scalar)
+
+
+def numerical_gradient_array(f, x, dout, h=1e-5):
+    """Central-difference gradient of ``sum(f(x) * dout)``: an array function seen through ``dout``.
+
+    This is what a backward pass computes: the upstream gradient ``dout`` (shape of ``f(x)``)
+    contracted with the Jacobian of ``f`` at ``x``.
+
+    >>> x = np.array([[1.0, 2.0]])
+    >>> numerical_gradient_array(lambda v: 3 * v, x, np.array([[1.0, -1.0]])).round(6)
+    array([[ 3., -3.]])
+    """
+    x = _perturbable(x)
+    dout = as_float_array(dout, "dout")
+    h = as_scalar(h, "h", positive=True)
+
+    def contract(value):
+        value = np.asarray(value)
+        if value.shape != dout.shape:
+            raise ValueError(f"f(x) must have the shape of dout {dout.shape}; got {value.shape}")
+        return float(np.sum(value * dout))
+
+    return _central_differences(f, x, h, contract)
+
+
+def rel_error(a, b):
+    """Largest entrywise relative error ``|a - b| / max(1e-8, |a| + |b|)`` (cs231n's measure).
+
+    >>> rel_error([1.0, 2.0], [1.0, 2.0 + 2e-6])
+    5e-07
+    """
+    a = as_float_array(a, "a")
+    b = as_float_array(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def verdict(error, kinks=0):
+    """Word for a relative error on cs231n's scale; ``kinks`` is how many ReLU inputs lie near 0."""
+    if error <= 1e-7:
+        return "good"
+    if error <= 1e-4 and kinks:
+        return "acceptable (kinks)"
+    if error <= 1e-2:
+        return "suspicious"
+    return "wrong"
+
+
+class ParamCheck(NamedTuple):
+    """One row of a :class:`GradcheckReport`."""
+
+    name: str
+    shape: tuple
+    rel_error: float
+    kinks: int
+    verdict: str
+
+
+class GradcheckReport(NamedTuple):
+    """Per-parameter result of :func:`gradcheck`; ``ok`` when no verdict is suspicious or wrong."""
+
+    rows: tuple
+
+    @property
+    def ok(self):
+        return all(row.verdict in ("good", "acceptable (kinks)") for row in self.rows)
+
+    def __str__(self):
+        lines = [f"{'param':<6} {'shape':<12} {'rel. error':>10}  verdict"]
+        for row in self.rows:
+            note = f" ({row.kinks} ReLU inputs within h of 0)" if row.kinks else ""
+            shape = str(row.shape)
+            lines.append(f"{row.name:<6} {shape:<12} {row.rel_error:>10.1e}  {row.verdict}{note}")
+        return "\n".join(lines)
+
+
+def gradcheck(net, X, y, reg=0.0, h=1e-5):
+    """Compare ``net.loss``'s analytic gradients with central differences, parameter by parameter.
+
+    Kinks are counted for W1 and b1 only (moving W2 or b2 never moves a ReLU input): an input
+    ``y1[n, j]`` counts when a step of ``h`` in a parameter of its row can carry it across 0,
+    that is when ``|y1[n, j]| < h * max(1, max_i |X[n, i]|)``.
+
+    >>> net = TwoLayerNet(3, 5, 2, std=0.5, seed=1)
+    >>> X = np.random.default_rng(0).normal(size=(4, 3)); y = np.array([0, 1, 1, 0])
+    >>> print(gradcheck(net, X, y, reg=0.1))  # doctest: +ELLIPSIS
+    param  shape        rel. error  verdict
+    W1     (3, 5)          ...e-...  good
+    b1     (5,)            ...e-...  good
+    W2     (5, 2)          ...e-...  good
+    b2     (2,)            ...e-...  good
+    """
+    if not isinstance(net, TwoLayerNet):
+        raise TypeError(f"net must be a TwoLayerNet; got {type(net).__name__}")
+    X, y = net._check_batch(X, y)
+    h = as_scalar(h, "h", positive=True)
+    _, analytic = net.loss(X, y, reg)
+    y1 = net._forward(X).y1
+    reach = h * np.maximum(1.0, np.abs(X).max(axis=1, keepdims=True))  # (N, 1)
+    near_kink = int(np.count_nonzero(np.abs(y1) < reach))
+    rows = []
+    for name in PARAM_NAMES:
+        numeric = numerical_gradient(lambda _: net.loss(X, y, reg)[0], net.params[name], h)
+        error = rel_error(analytic[name], numeric)
+        kinks = near_kink if name in ("W1", "b1") else 0
+        rows.append(ParamCheck(name, net.params[name].shape, error, kinks, verdict(error, kinks)))
+    return GradcheckReport(tuple(rows))

@@ -1,0 +1,258 @@
+"""The seed's two-layer network, with the interface of the cs231n assignment's ``TwoLayerNet``.
+
+``y1 = X W1 + b1``, ``h1 = max(0, y1)``, ``y2 = h1 W2 + b2``, ``probs = softmax(y2)`` and the
+mean cross-entropy loss. :meth:`TwoLayerNet.forward` and :meth:`TwoLayerNet.backward` expose every
+intermediate under the seed's names; :meth:`TwoLayerNet.loss` and :meth:`TwoLayerNet.train` are
+built from those two, so there is one implementation of each pass.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import as_count, as_float_array, as_labels, as_scalar, check_shape
+from .layers import (
+    AffineCache,
+    ReluCache,
+    _affine_backward,
+    _affine_forward,
+    _relu_backward,
+    _relu_forward,
+    _softmax,
+    _softmax_cross_entropy,
+)
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+class Trace(NamedTuple):
+    """Every intermediate of the forward pass: X (N, D), y1 and h1 (N, H), y2 and probs (N, C)."""
+
+    X: np.ndarray
+    y1: np.ndarray
+    h1: np.ndarray
+    y2: np.ndarray
+    probs: np.ndarray
+
+
+class Gradients(NamedTuple):
+    """The loss and dL/d(every intermediate and parameter), each shaped like what it differentiates.
+
+    ``dX`` is None when :meth:`TwoLayerNet.backward` was asked not to compute it.
+    """
+
+    loss: float
+    dy2: np.ndarray
+    dW2: np.ndarray
+    db2: np.ndarray
+    dh1: np.ndarray
+    dy1: np.ndarray
+    dW1: np.ndarray
+    db1: np.ndarray
+    dX: np.ndarray | None
+
+
+class TwoLayerNet:
+    """Affine - ReLU - affine - softmax network, trained by minibatch SGD.
+
+    Parameters
+    ----------
+    input_size, hidden_size, output_size : int
+        D, H and C.
+    std : float, default 1e-4
+        Weights start as ``std`` times standard normal samples; biases start at zero.
+    seed : int or None
+        Seed of the generator used for the weights and the minibatch order.
+    relu_at_zero : float, default 0.0
+        Derivative of the ReLU used at an input exactly 0
+        (see :func:`~backprop_core.layers.relu_backward`).
+    dtype : float32 or float64, default float64
+        Dtype of the parameters.
+
+    Examples
+    --------
+    >>> net = TwoLayerNet(4, 10, 3, seed=0)
+    >>> {name: p.shape for name, p in net.params.items()}
+    {'W1': (4, 10), 'b1': (10,), 'W2': (10, 3), 'b2': (3,)}
+
+    With tiny weights every class gets probability about 1/3, so the loss starts near ln 3:
+
+    >>> X = np.ones((5, 4)); y = np.array([0, 1, 2, 2, 1])
+    >>> loss, grads = net.loss(X, y)
+    >>> grads["W1"].shape, round(loss, 4), round(float(np.log(3)), 4)
+    ((4, 10), 1.0986, 1.0986)
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        output_size,
+        std=1e-4,
+        seed=None,
+        relu_at_zero=0.0,
+        dtype=np.float64,
+    ):
+        D = as_count(input_size, "input_size")
+        H = as_count(hidden_size, "hidden_size")
+        C = as_count(output_size, "output_size")
+        std = as_scalar(std, "std", minimum=0.0)
+        self.relu_at_zero = as_scalar(relu_at_zero, "relu_at_zero")
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
+        self._rng = np.random.default_rng(seed)
+        normal = self._rng.standard_normal
+        self.params = {
+            "W1": (std * normal((D, H))).astype(dtype),
+            "b1": np.zeros(H, dtype=dtype),
+            "W2": (std * normal((H, C))).astype(dtype),
+            "b2": np.zeros(C, dtype=dtype),
+        }
+
+    def __repr__(self):
+        (D, H), C = self.params["W1"].shape, self.params["W2"].shape[1]
+        return f"TwoLayerNet(input_size={D}, hidden_size={H}, output_size={C})"
+
+    # -- validation at the public boundary -------------------------------------------------------
+
+    def _check_params(self):
+        W1 = as_float_array(self.params.get("W1"), "params['W1']", ndim=2)
+        D, H = W1.shape
+        W2 = as_float_array(self.params.get("W2"), "params['W2']", ndim=2)
+        check_shape(W2, "params['W2']", (H, None), "(H, C)", f"to match W1 of shape {W1.shape}")
+        for name, size in (("b1", H), ("b2", W2.shape[1])):
+            b = as_float_array(self.params.get(name), f"params['{name}']", ndim=1)
+            check_shape(b, f"params['{name}']", (size,), "(H,)" if name == "b1" else "(C,)")
+        return D, W2.shape[1]
+
+    def _check_batch(self, X, y=None, names=("X", "y")):
+        D, C = self._check_params()
+        X = as_float_array(X, names[0], ndim=2)
+        check_shape(
+            X, names[0], (None, D), "(N, D)", f"to match W1 of shape {self.params['W1'].shape}"
+        )
+        if y is not None:
+            y = as_labels(y, names[1], X.shape[0], C)
+        return X, y
+
+    # -- the two passes --------------------------------------------------------------------------
+
+    def _forward(self, X):
+        p = self.params
+        y1, _ = _affine_forward(X, p["W1"], p["b1"])  # (N, H)
+        h1, _ = _relu_forward(y1)  # (N, H)
+        y2, _ = _affine_forward(h1, p["W2"], p["b2"])  # (N, C)
+        return Trace(X, y1, h1, y2, _softmax(y2))
+
+    def _backward(self, trace, y, reg, need_dX=True):
+        p = self.params
+        loss, dy2 = _softmax_cross_entropy(trace.y2, y)  # (N, C)
+        dh1, dW2, db2 = _affine_backward(dy2, AffineCache(trace.h1, p["W2"]))
+        dy1 = _relu_backward(dh1, ReluCache(trace.y1), self.relu_at_zero)  # (N, H)
+        dX, dW1, db1 = _affine_backward(dy1, AffineCache(trace.X, p["W1"]), need_dx=need_dX)
+        if reg:
+            loss += reg * float(np.vdot(p["W1"], p["W1"]) + np.vdot(p["W2"], p["W2"]))
+            dW1 += 2 * reg * p["W1"]
+            dW2 += 2 * reg * p["W2"]
+        return Gradients(loss, dy2, dW2, db2, dh1, dy1, dW1, db1, dX)
+
+    def forward(self, X):
+        """Run the forward pass on ``X`` (N, D) and return its :class:`Trace`."""
+        X, _ = self._check_batch(X)
+        return self._forward(X)
+
+    def backward(self, trace, y, reg=0.0, need_dX=True):
+        """Backpropagate the loss of a :class:`Trace` with labels ``y`` (N,) to every intermediate.
+
+        ``reg`` adds ``reg * (sum(W1**2) + sum(W2**2))`` to the loss. Returns :class:`Gradients`;
+        ``need_dX=False`` skips ``dX``, the costliest product, which no parameter update needs.
+        """
+        if not isinstance(trace, Trace):
+            raise TypeError(
+                f"trace must be the Trace returned by forward(); got {type(trace).__name__}"
+            )
+        _, y = self._check_batch(trace.X, y, names=("trace.X", "y"))
+        reg = as_scalar(reg, "reg", minimum=0.0)
+        return self._backward(trace, y, reg, need_dX)
+
+    def loss(self, X, y=None, reg=0.0):
+        """Scores (N, C) when ``y`` is None; else ``(loss, grads)`` with grads keyed like params.
+
+        ``reg`` adds ``reg * (sum(W1**2) + sum(W2**2))`` to the loss, as in the cs231n notebook.
+        """
+        X, y = self._check_batch(X, y)
+        reg = as_scalar(reg, "reg", minimum=0.0)
+        trace = self._forward(X)
+        if y is None:
+            return trace.y2
+        g = self._backward(trace, y, reg, need_dX=False)
+        return g.loss, {"W1": g.dW1, "b1": g.db1, "W2": g.dW2, "b2": g.db2}
+
+    def predict(self, X):
+        """Predicted labels (N,): the class of largest score for each row of ``X`` (N, D)."""
+        X, _ = self._check_batch(X)
+        return self._forward(X).y2.argmax(axis=1)
+
+    # -- training --------------------------------------------------------------------------------
+
+    def train(
+        self,
+        X,
+        y,
+        X_val,
+        y_val,
+        learning_rate=1e-3,
+        learning_rate_decay=0.95,
+        reg=5e-6,
+        num_iters=100,
+        batch_size=200,
+        verbose=False,
+    ):
+        """Minibatch SGD on ``(X, y)``; returns the loss and accuracy histories.
+
+        Each epoch visits the training set once in a fresh random order, in ``ceil(N / batch_size)``
+        minibatches (the last may be smaller). At the end of every epoch the accuracy on that
+        epoch's last minibatch and on ``(X_val, y_val)`` is recorded and the learning rate is
+        multiplied by ``learning_rate_decay``, as in the cs231n assignment.
+
+        Returns
+        -------
+        dict
+            ``loss_history`` (one entry per iteration), ``train_acc_history`` and
+            ``val_acc_history`` (one entry per epoch).
+        """
+        X, y = self._check_batch(X, y)
+        X_val, y_val = self._check_batch(X_val, y_val, names=("X_val", "y_val"))
+        learning_rate = as_scalar(learning_rate, "learning_rate", positive=True)
+        decay = as_scalar(learning_rate_decay, "learning_rate_decay", positive=True)
+        reg = as_scalar(reg, "reg", minimum=0.0)
+        num_iters = as_count(num_iters, "num_iters")
+        n = X.shape[0]
+        batch_size = min(as_count(batch_size, "batch_size"), n)
+        per_epoch = math.ceil(n / batch_size)
+        history = {"loss_history": [], "train_acc_history": [], "val_acc_history": []}
+        for it in range(num_iters):
+            step = it % per_epoch
+            if per_epoch == 1:
+                X_batch, y_batch = X, y  # full batch: the order of the rows does not matter
+            else:
+                if step == 0:
+                    order = self._rng.permutation(n)
+                rows = order[step * batch_size : (step + 1) * batch_size]
+                X_batch, y_batch = X[rows], y[rows]
+            trace = self._forward(X_batch)
+            g = self._backward(trace, y_batch, reg, need_dX=False)
+            for name, grad in zip(PARAM_NAMES, (g.dW1, g.db1, g.dW2, g.db2), strict=True):
+                self.params[name] -= learning_rate * grad
+            history["loss_history"].append(g.loss)
+            if verbose and it % 100 == 0:
+                print(f"iteration {it} / {num_iters}: loss {g.loss:.6f}")
+            if step == per_epoch - 1:
+                history["train_acc_history"].append(float((trace.y2.argmax(1) == y_batch).mean()))
+                val_scores = self._forward(X_val).y2
+                history["val_acc_history"].append(float((val_scores.argmax(1) == y_val).mean()))
+                learning_rate *= decay
+        return history

@@ -46,10 +46,13 @@ def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndar
         raise ValueError(f"{name} must be {ndim}-dimensional; got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        where = tuple(int(i) for i in bad)
-        raise ValueError(f"{name} must be finite; got {arr[where]} at index {where}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()  # one pass, no temporary array: NaN and infinity propagate into it
+    if not np.isfinite(total):  # or finite entries whose sum overflowed: look entry by entry
+        bad = np.argwhere(~np.isfinite(arr))
+        if bad.size:
+            where = tuple(int(i) for i in bad[0])
+            raise ValueError(f"{name} must be finite; got {arr[where]} at index {where}")
     return arr
 
 

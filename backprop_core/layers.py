@@ -42,7 +42,7 @@ def _affine_forward(x, W, b):
 
 def _affine_backward(dout, cache, need_dx=True):
     x, W = cache
-    dW = x.T @ dout  # (D, M): seed eq. (3), h^T dL/dy
+    dW = (dout.T @ x).T  # (D, M): seed eq. (3), x^T dout (OpenBLAS is faster this way round)
     db = dout.sum(axis=0)  # (M,): one incoming gradient per sample, summed
     dx = dout @ W.T if need_dx else None  # (N, D)
     return dx, dW, db
@@ -75,11 +75,14 @@ def _log_softmax(scores):
 def _softmax_cross_entropy(scores, y):
     n = scores.shape[0]
     rows = np.arange(n)
-    log_probs = _log_softmax(scores)  # (N, C)
-    loss = -log_probs[rows, y].mean()
-    dscores = np.exp(log_probs)  # probs
-    dscores[rows, y] -= 1
-    dscores /= n
+    shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every entry <= 0
+    exps = np.exp(shifted)
+    sums = exps.sum(axis=1)  # (N,), each >= 1, so its log is finite
+    # -log p[i, y_i] = log(sum_j exp(shifted[i, j])) - shifted[i, y_i], summed then averaged
+    loss = (np.log(sums).sum() - shifted[rows, y].sum()) / n
+    dscores = exps
+    dscores *= (1 / (n * sums))[:, None]  # probs / N
+    dscores[rows, y] -= 1 / n
     return float(loss), dscores
 
 

@@ -29,7 +29,11 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 
 class Trace(NamedTuple):
-    """Every intermediate of the forward pass: X (N, D), y1 and h1 (N, H), y2 and probs (N, C)."""
+    """Every intermediate of the forward pass: X (N, D), y1 and h1 (N, H), y2 and probs (N, C).
+
+    ``probs`` is None only in the traces ``loss`` and ``train`` make for themselves: the backward
+    pass starts from ``y2``.
+    """
 
     X: np.ndarray
     y1: np.ndarray
@@ -140,12 +144,12 @@ class TwoLayerNet:
 
     # -- the two passes --------------------------------------------------------------------------
 
-    def _forward(self, X):
+    def _forward(self, X, with_probs=True):
         p = self.params
         y1, _ = _affine_forward(X, p["W1"], p["b1"])  # (N, H)
         h1, _ = _relu_forward(y1)  # (N, H)
         y2, _ = _affine_forward(h1, p["W2"], p["b2"])  # (N, C)
-        return Trace(X, y1, h1, y2, _softmax(y2))
+        return Trace(X, y1, h1, y2, _softmax(y2) if with_probs else None)
 
     def _backward(self, trace, y, reg, need_dX=True):
         p = self.params
@@ -185,7 +189,7 @@ class TwoLayerNet:
         """
         X, y = self._check_batch(X, y)
         reg = as_scalar(reg, "reg", minimum=0.0)
-        trace = self._forward(X)
+        trace = self._forward(X, with_probs=False)
         if y is None:
             return trace.y2
         g = self._backward(trace, y, reg, need_dX=False)
@@ -194,7 +198,7 @@ class TwoLayerNet:
     def predict(self, X):
         """Predicted labels (N,): the class of largest score for each row of ``X`` (N, D)."""
         X, _ = self._check_batch(X)
-        return self._forward(X).y2.argmax(axis=1)
+        return self._forward(X, with_probs=False).y2.argmax(axis=1)
 
     # -- training --------------------------------------------------------------------------------
 
@@ -236,23 +240,24 @@ class TwoLayerNet:
         history = {"loss_history": [], "train_acc_history": [], "val_acc_history": []}
         for it in range(num_iters):
             step = it % per_epoch
-            if per_epoch == 1:
-                X_batch, y_batch = X, y  # full batch: the order of the rows does not matter
-            else:
-                if step == 0:
-                    order = self._rng.permutation(n)
-                rows = order[step * batch_size : (step + 1) * batch_size]
-                X_batch, y_batch = X[rows], y[rows]
-            trace = self._forward(X_batch)
+            if step == 0 and per_epoch > 1:  # a full batch needs no shuffle: order is irrelevant
+                order = self._rng.permutation(n)
+                X_epoch, y_epoch = X[order], y[order]
+            elif it == 0:
+                X_epoch, y_epoch = X, y
+            batch = slice(step * batch_size, (step + 1) * batch_size)
+            X_batch, y_batch = X_epoch[batch], y_epoch[batch]
+            trace = self._forward(X_batch, with_probs=False)  # backward reads y2, not probs
             g = self._backward(trace, y_batch, reg, need_dX=False)
             for name, grad in zip(PARAM_NAMES, (g.dW1, g.db1, g.dW2, g.db2), strict=True):
-                self.params[name] -= learning_rate * grad
+                grad *= learning_rate  # the gradient is this step's own array: scale it in place
+                self.params[name] -= grad
             history["loss_history"].append(g.loss)
             if verbose and it % 100 == 0:
                 print(f"iteration {it} / {num_iters}: loss {g.loss:.6f}")
             if step == per_epoch - 1:
                 history["train_acc_history"].append(float((trace.y2.argmax(1) == y_batch).mean()))
-                val_scores = self._forward(X_val).y2
+                val_scores = self._forward(X_val, with_probs=False).y2
                 history["val_acc_history"].append(float((val_scores.argmax(1) == y_val).mean()))
                 learning_rate *= decay
         return history

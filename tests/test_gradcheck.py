@@ -1,0 +1,92 @@
+"""Central differences, the relative error and the per-parameter gradient check."""
+
+import numpy as np
+import pytest
+
+from backprop_core import TwoLayerNet, gradcheck, numerical_gradient, rel_error
+from backprop_core.gradcheck import verdict
+
+
+def test_numerical_gradient_of_a_known_function():
+    x = np.array([[0.5, -1.0], [2.0, 0.3]])
+    grad = numerical_gradient(lambda v: float(np.sum(np.sin(v))), x)
+    assert np.allclose(grad, np.cos(x), rtol=0, atol=1e-10)
+
+
+def test_numerical_gradient_restores_x_even_when_f_raises():
+    x = np.array([1.0, 2.0, 3.0])
+    before = x.copy()
+    calls = []
+
+    def f(v):
+        calls.append(v.copy())
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return float(v.sum())
+
+    with pytest.raises(RuntimeError, match="boom"):
+        numerical_gradient(f, x)
+    assert np.array_equal(x, before)
+    assert calls[0][0] == pytest.approx(1.0 + 1e-5)  # f saw x moved in place
+
+
+def test_rel_error_is_cs231ns_entrywise_measure():
+    assert rel_error([1.0, 0.0], [1.0, 0.0]) == 0.0
+    assert rel_error([1.0, 3.0], [1.0, 1.0]) == pytest.approx(0.5)
+    assert rel_error([0.0], [1e-10]) == pytest.approx(1e-2)  # the 1e-8 floor
+
+
+@pytest.mark.parametrize(
+    "error, kinks, expected",
+    [
+        (1e-9, 0, "good"),
+        (1e-6, 3, "acceptable (kinks)"),
+        (1e-6, 0, "suspicious"),
+        (1e-3, 5, "suspicious"),
+        (0.2, 0, "wrong"),
+    ],
+)
+def test_verdict_follows_the_cs231n_scale(error, kinks, expected):
+    assert verdict(error, kinks) == expected
+
+
+def test_gradcheck_passes_the_network(toy):
+    X, y = toy
+    report = gradcheck(TwoLayerNet(4, 6, 3, std=0.5, seed=0), X, y, reg=0.1)
+    assert report.ok
+    assert [row.name for row in report.rows] == ["W1", "b1", "W2", "b2"]
+    assert all(row.verdict == "good" for row in report.rows)
+    assert "W2     (6, 3)" in str(report)
+
+
+class DoubledW2(TwoLayerNet):
+    """A deliberately broken backward pass: dW2 twice too large."""
+
+    def _backward(self, trace, y, reg, need_dX=True):
+        g = super()._backward(trace, y, reg, need_dX)
+        return g._replace(dW2=2 * g.dW2)
+
+
+def test_gradcheck_names_the_wrong_parameter(toy):
+    X, y = toy
+    report = gradcheck(DoubledW2(4, 6, 3, std=0.5, seed=0), X, y)
+    assert not report.ok
+    assert {row.name: row.verdict for row in report.rows} == {
+        "W1": "good",
+        "b1": "good",
+        "W2": "wrong",
+        "b2": "good",
+    }
+
+
+def test_gradcheck_counts_kinks_for_the_first_layer_only(toy):
+    X, y = toy
+    X = X.copy()
+    X[0] = 0.0  # with b1 = 0 every pre-activation of sample 0 is exactly at the kink
+    net = TwoLayerNet(4, 6, 3, std=0.5, seed=0)
+    params_before = {k: v.copy() for k, v in net.params.items()}
+    report = gradcheck(net, X, y)
+    kinks = {row.name: row.kinks for row in report.rows}
+    assert kinks == {"W1": 6, "b1": 6, "W2": 0, "b2": 0}
+    assert "ReLU inputs within h of 0" in str(report)
+    assert all(np.array_equal(net.params[k], params_before[k]) for k in net.params)

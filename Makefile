@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test lint bench clean
+.PHONY: lab test lint bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+# Re-execute every notebook top to bottom in a fresh kernel and store its outputs.
+notebooks: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace workbook/*.ipynb
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -129,9 +129,8 @@ def main():
                 f"{1e3 * t_floor:10.3f} {ratio:6.2f}"
             )
     t_ours, t_sk, ratio, acc_ours, acc_sk, n, epochs = digits_vs_sklearn()
-    print(
-        f"\ndigits(): {n} training images, 64-100-10 ReLU net, plain SGD, batch 200, {epochs} epochs"
-    )
+    print(f"\ndigits(): {n} training images, 64-100-10 ReLU net, plain SGD, batch 200,", end=" ")
+    print(f"{epochs} epochs")
     print(f"{'':<22} {'time s':>8} {'test acc.':>10}")
     print(f"{'TwoLayerNet.train':<22} {t_ours:8.3f} {acc_ours:10.3f}")
     print(f"{'MLPClassifier.fit':<22} {t_sk:8.3f} {acc_sk:10.3f}")

@@ -25,12 +25,14 @@ def _shape_text(shape: Sequence[int | None]) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
-def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndarray:
-    """Return ``value`` as a finite, non-empty floating-point array without copying a float one.
+def as_float_array(
+    value: object, name: str, ndim: int | None = None, finite: bool = True
+) -> np.ndarray:
+    """Return ``value`` as a non-empty floating-point array without copying a float one.
 
     Lists and integer arrays are converted to float64; float32 and float64 arrays are kept as
     given. Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong number of
-    dimensions, an empty array, NaN or infinity.
+    dimensions, an empty array, or (unless ``finite`` is False) NaN or infinity.
     """
     try:
         arr = np.asarray(value)
@@ -46,13 +48,9 @@ def as_float_array(value: object, name: str, ndim: int | None = None) -> np.ndar
         raise ValueError(f"{name} must be {ndim}-dimensional; got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = arr.sum()  # one pass, no temporary array: NaN and infinity propagate into it
-    if not np.isfinite(total):  # or finite entries whose sum overflowed: look entry by entry
-        bad = np.argwhere(~np.isfinite(arr))
-        if bad.size:
-            where = tuple(int(i) for i in bad[0])
-            raise ValueError(f"{name} must be finite; got {arr[where]} at index {where}")
+    if finite and not np.isfinite(arr).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{name} must be finite; got {arr[where]} at index {where}")
     return arr
 
 

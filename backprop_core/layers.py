@@ -73,15 +73,16 @@ def _log_softmax(scores):
 
 
 def _softmax_cross_entropy(scores, y):
-    n = scores.shape[0]
+    n, C = scores.shape
     rows = np.arange(n)
-    shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every entry <= 0
+    # scores.max(axis=1), written as a lookup of argmax: several times faster for a few classes
+    shifted = scores - scores[rows, scores.argmax(axis=1)][:, None]  # (N, C), every entry <= 0
     exps = np.exp(shifted)
-    sums = exps.sum(axis=1)  # (N,), each >= 1, so its log is finite
+    sums = exps @ np.ones(C, dtype=exps.dtype)  # (N,) row sums, each >= 1 so its log is finite
     # -log p[i, y_i] = log(sum_j exp(shifted[i, j])) - shifted[i, y_i], summed then averaged
     loss = (np.log(sums).sum() - shifted[rows, y].sum()) / n
     dscores = exps
-    dscores *= (1 / (n * sums))[:, None]  # probs / N
+    dscores /= (n * sums)[:, None]  # probs / N
     dscores[rows, y] -= 1 / n
     return float(loss), dscores
 

@@ -123,14 +123,16 @@ class TwoLayerNet:
     # -- validation at the public boundary -------------------------------------------------------
 
     def _check_params(self):
-        W1 = as_float_array(self.params.get("W1"), "params['W1']", ndim=2)
-        D, H = W1.shape
-        W2 = as_float_array(self.params.get("W2"), "params['W2']", ndim=2)
+        # shapes only: a NaN in the parameters (after a diverging step) shows up in the loss
+        def param(name, ndim):
+            return as_float_array(self.params.get(name), f"params['{name}']", ndim, finite=False)
+
+        W1, W2, b1, b2 = param("W1", 2), param("W2", 2), param("b1", 1), param("b2", 1)
+        (D, H), C = W1.shape, W2.shape[1]
         check_shape(W2, "params['W2']", (H, None), "(H, C)", f"to match W1 of shape {W1.shape}")
-        for name, size in (("b1", H), ("b2", W2.shape[1])):
-            b = as_float_array(self.params.get(name), f"params['{name}']", ndim=1)
-            check_shape(b, f"params['{name}']", (size,), "(H,)" if name == "b1" else "(C,)")
-        return D, W2.shape[1]
+        check_shape(b1, "params['b1']", (H,), "(H,)", f"to match W1 of shape {W1.shape}")
+        check_shape(b2, "params['b2']", (C,), "(C,)", f"to match W2 of shape {W2.shape}")
+        return D, C
 
     def _check_batch(self, X, y=None, names=("X", "y")):
         D, C = self._check_params()

@@ -115,7 +115,11 @@ def rel_error(a, b):
 
 
 def verdict(error, kinks=0):
-    """Word for a relative error on cs231n's scale; ``kinks`` is how many ReLU inputs lie near 0."""
+    """Word for a relative error on cs231n's scale; ``kinks`` is how many ReLU inputs lie near 0.
+
+    >>> verdict(3e-9), verdict(2e-6, kinks=4), verdict(2e-6), verdict(0.3)
+    ('good', 'acceptable at kinks', 'suspicious', 'wrong')
+    """
     if error <= 1e-7:
         return "good"
     if error <= 1e-4 and kinks:

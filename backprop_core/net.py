@@ -166,7 +166,13 @@ class TwoLayerNet:
         return Gradients(loss, dy2, dW2, db2, dh1, dy1, dW1, db1, dX)
 
     def forward(self, X):
-        """Run the forward pass on ``X`` (N, D) and return its :class:`Trace`."""
+        """Run the forward pass on ``X`` (N, D) and return its :class:`Trace`.
+
+        >>> net = TwoLayerNet(2, 3, 4, seed=0)
+        >>> trace = net.forward(np.ones((5, 2)))
+        >>> [(name, value.shape) for name, value in trace._asdict().items()]
+        [('X', (5, 2)), ('y1', (5, 3)), ('h1', (5, 3)), ('y2', (5, 4)), ('probs', (5, 4))]
+        """
         X, _ = self._check_batch(X)
         return self._forward(X)
 
@@ -175,6 +181,11 @@ class TwoLayerNet:
 
         ``reg`` adds ``reg * (sum(W1**2) + sum(W2**2))`` to the loss. Returns :class:`Gradients`;
         ``need_dX=False`` skips ``dX``, the costliest product, which no parameter update needs.
+
+        >>> net = TwoLayerNet(2, 3, 4, seed=0)
+        >>> g = net.backward(net.forward(np.ones((5, 2))), [0, 1, 2, 3, 0])
+        >>> g.dW1.shape, g.db2.shape, g.dX.shape
+        ((2, 3), (4,), (5, 2))
         """
         if not isinstance(trace, Trace):
             raise TypeError(
@@ -198,7 +209,13 @@ class TwoLayerNet:
         return g.loss, {"W1": g.dW1, "b1": g.db1, "W2": g.dW2, "b2": g.db2}
 
     def predict(self, X):
-        """Predicted labels (N,): the class of largest score for each row of ``X`` (N, D)."""
+        """Predicted labels (N,): the class of largest score for each row of ``X`` (N, D).
+
+        >>> net = TwoLayerNet(2, 3, 4, seed=0)
+        >>> net.params["b2"] = np.array([0.0, 0.0, 1.0, 0.0])
+        >>> net.predict(np.zeros((2, 2)))
+        array([2, 2])
+        """
         X, _ = self._check_batch(X)
         return self._forward(X, with_probs=False).y2.argmax(axis=1)
 
@@ -229,6 +246,16 @@ class TwoLayerNet:
         dict
             ``loss_history`` (one entry per iteration), ``train_acc_history`` and
             ``val_acc_history`` (one entry per epoch).
+
+        >>> from backprop_core import spiral
+        >>> X, y = spiral()
+        >>> net = TwoLayerNet(2, 50, 3, std=0.01, seed=0)
+        >>> history = net.train(X, y, X, y, learning_rate=1.0, learning_rate_decay=1.0,
+        ...                     num_iters=900, batch_size=100)
+        >>> len(history["loss_history"]), len(history["val_acc_history"])
+        (900, 300)
+        >>> bool(history["loss_history"][-1] < 0.2 and history["val_acc_history"][-1] > 0.9)
+        True
         """
         X, y = self._check_batch(X, y)
         X_val, y_val = self._check_batch(X_val, y_val, names=("X_val", "y_val"))

@@ -87,7 +87,11 @@ def softmax_jacobian(scores, full=False):
     """
     scores = as_float_array(scores, "scores", ndim=2)
     p = _softmax(scores)  # (N, C)
-    blocks = p[:, :, None] * np.eye(p.shape[1], dtype=p.dtype) - p[:, :, None] * p[:, None, :]
+    eye = np.eye(p.shape[1], dtype=p.dtype)
+    blocks = -p[:, :, None] * p[:, None, :]  # off the diagonal: -p_k p_j
+    # on it, p_k - p_k^2 = p_k (sum of the other p_j): summed directly, it keeps its precision
+    # when p_k is close to 1, where 1 - p_k would cancel
+    blocks[:, eye.astype(bool)] = p * (p @ (1 - eye))
     if not full:
         return blocks
     N, C = p.shape

@@ -28,6 +28,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_symbolic.py
 
 # Re-execute every notebook top to bottom in a fresh kernel and store its outputs.
 notebooks: $(STAMP)

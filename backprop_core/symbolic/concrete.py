@@ -34,10 +34,12 @@ def _shape(array: sp.Array) -> tuple[int, ...]:
 
 
 def jacobian(out: sp.Array, wrt: sp.Array) -> sp.Array:
-    """Every ``d out[o] / d wrt[w]``, laid out with shape ``out.shape + wrt.shape``."""
-    outs, ins = _shape(out), _shape(wrt)
-    entries = [sp.diff(out[o], wrt[v]) for o in np.ndindex(outs) for v in np.ndindex(ins)]
-    return sp.Array(entries, outs + ins)
+    """Every ``d out[o] / d wrt[w]``, laid out with shape ``out.shape + wrt.shape``.
+
+    SymPy's ``derive_by_array`` puts the variables' axes first; they are moved to the end.
+    """
+    k, m = len(_shape(wrt)), len(_shape(out))
+    return sp.permutedims(sp.derive_by_array(out, wrt), (*range(k, k + m), *range(k)))
 
 
 @dataclass(frozen=True)

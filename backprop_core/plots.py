@@ -1,0 +1,129 @@
+"""Matplotlib builders the notebooks and explorers share.
+
+Figures are made with :class:`matplotlib.figure.Figure` directly, never through ``pyplot``: nothing
+here touches global state (no ``rcParams``, no current figure), so importing this module or
+building a figure changes nothing else in a session. One colour map for signed quantities
+(diverging, centred at zero) and one for masks, everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+SIGNED_CMAP = "RdBu_r"  # gradients, weights, Jacobians: blue negative, white zero, red positive
+MASK_CMAP = "Greys"  # ReLU masks and sparsity patterns: white 0, black 1
+DPI = 72  # small images keep an explorer's update fast
+
+
+def new_figure(width: float = 6.0, height: float = 3.0) -> Figure:
+    """A figure with an Agg canvas and constrained layout, not registered with pyplot.
+
+    >>> fig = new_figure(4, 2)
+    >>> fig.get_size_inches().tolist()
+    [4.0, 2.0]
+    """
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def encode_png(canvas: FigureCanvasAgg) -> bytes:
+    """What the canvas holds now, as PNG bytes (fast compression: these images are small)."""
+    buffer = io.BytesIO()
+    pixels = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+    pixels.save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+def png(fig: Figure) -> bytes:
+    """The whole figure drawn and rendered as PNG bytes.
+
+    >>> png(new_figure(1, 1))[:4]
+    b'\\x89PNG'
+    """
+    fig.canvas.draw()
+    return encode_png(fig.canvas)
+
+
+def signed_limit(values) -> float:
+    """Symmetric colour limit for signed data: the largest magnitude, or 1 for all zeros."""
+    largest = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    return largest if largest > 0 else 1.0
+
+
+def signed_heatmap(ax, values, title: str = "", limit: float | None = None, colorbar: bool = True):
+    """Show a 2-D signed array with the diverging map centred at zero; returns the image artist.
+
+    Later updates go through ``image.set_data`` and ``image.set_clim`` (see :func:`update_signed`).
+    """
+    values = np.atleast_2d(values)
+    lim = signed_limit(values) if limit is None else limit
+    image = ax.imshow(values, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+    ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    return image
+
+
+def update_signed(image, values, limit: float | None = None) -> None:
+    """Give a :func:`signed_heatmap` image new data and re-centre its colour limits."""
+    values = np.atleast_2d(values)
+    lim = signed_limit(values) if limit is None else limit
+    image.set_data(values)
+    image.set_clim(-lim, lim)
+
+
+def mask_image(ax, mask, title: str = ""):
+    """Show a 0/1 mask (black where 1); returns the image artist."""
+    image = ax.imshow(np.atleast_2d(mask).astype(float), cmap=MASK_CMAP, vmin=0, vmax=1)
+    ax.set_title(title)
+    return image
+
+
+def label_matrix_axes(ax, rows: str, cols: str, shape) -> None:
+    """Integer ticks on both axes of a matrix plot, labelled with the seed's index names."""
+    n_rows, n_cols = shape
+    ax.set_xticks(range(n_cols))
+    ax.set_yticks(range(n_rows))
+    ax.set_xlabel(cols)
+    ax.set_ylabel(rows)
+
+
+def decision_regions(ax, predict, X, y, resolution: int = 200, padding: float = 0.2):
+    """Colour the plane by ``predict`` and scatter the labelled points on top.
+
+    Returns ``(regions, points)``: the region image (update it with ``set_data``) and the scatter.
+    """
+    (x0, y0), (x1, y1) = X.min(axis=0) - padding, X.max(axis=0) + padding
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    labels = predict(grid).reshape(gx.shape)
+    n_classes = int(max(y.max(), labels.max())) + 1
+    regions = ax.imshow(
+        labels,
+        origin="lower",
+        extent=(x0, x1, y0, y1),
+        cmap="Pastel1",
+        vmin=0,
+        vmax=max(n_classes - 1, 1),
+        interpolation="nearest",
+        aspect="auto",
+    )
+    points = ax.scatter(
+        X[:, 0],
+        X[:, 1],
+        c=y,
+        cmap="Set1",
+        vmin=0,
+        vmax=max(n_classes - 1, 1),
+        s=12,
+        edgecolors="k",
+        linewidths=0.3,
+    )
+    regions.grid = grid  # kept so a redraw only recomputes the labels
+    return regions, points

@@ -1,0 +1,33 @@
+"""The workbook's explorers: ipywidgets controls around a figure, one builder per notebook.
+
+Each builder returns an :class:`~backprop_core.widgets.base.Explorer`; the notebook displays it.
+Drive one from code with ``ex.set(name=value)`` and read ``ex.summary()``; ``ex.snapshot()`` is
+its current image as an ordinary output. Importing this package changes no global setting.
+
+forward_explorer           01  an input point and the weight scale through every stage
+softmax_explorer           02  logits and a label: probabilities, gradient, Jacobian
+weight_gradient_explorer   03  an entry (i, j) of W: which entries of h and dL/dy make it
+bias_explorer              04  batch size: the bias gradient as a sum over samples
+relu_explorer              05  bias and inputs: ReLU mask, Jacobian diagonal, dead units
+backward_explorer          06  a parameter entry: backprop, central differences and SymPy
+training_explorer          07  hidden size, step size, reg and a Train button on the spiral
+"""
+
+from .affine import bias_explorer, weight_gradient_explorer
+from .backward import backward_explorer
+from .base import Explorer
+from .forward import forward_explorer
+from .relu import relu_explorer
+from .softmax import softmax_explorer
+from .training import training_explorer
+
+__all__ = [
+    "Explorer",
+    "backward_explorer",
+    "bias_explorer",
+    "forward_explorer",
+    "relu_explorer",
+    "softmax_explorer",
+    "training_explorer",
+    "weight_gradient_explorer",
+]

@@ -1,0 +1,142 @@
+"""What every explorer shares: controls, a text readout, an image, and an error area.
+
+An explorer is built by a function (``softmax_explorer()``, ...) and returned, not displayed; the
+notebook displays it. It can be driven from code: ``ex.set(label=2)`` moves its controls and
+``ex.summary()`` returns the text the readout shows, so a notebook can print what a move does and
+a test can check it without a browser. The figure is made once and updated through its artists;
+the image shown is that figure rendered to PNG after each change.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from .. import plots
+
+
+class Explorer:
+    """Base class: subclasses define ``_controls``, ``_build_figure``, ``_compute`` and ``summary``.
+
+    ``height`` fixes the output area so the page does not jump as the content changes.
+    """
+
+    height = "520px"
+
+    def __init__(self):
+        self.controls = self._controls()
+        self.readout = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        self.errors = widgets.Output()
+        self._animated = []
+        self._background = None
+        self.fig = self._build_figure()
+        self._holding = False
+        self.state = None
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.widget = widgets.VBox(
+            [self._layout_controls(), self.readout, self.image, self.errors],
+            layout=widgets.Layout(min_height=self.height),
+        )
+        self.refresh()
+
+    # -- to be defined by each explorer ----------------------------------------------------------
+
+    def _controls(self) -> dict:
+        raise NotImplementedError
+
+    def _build_figure(self):
+        raise NotImplementedError
+
+    def _compute(self, values: dict):
+        """Everything the summary and the figure need, from the controls' values."""
+        raise NotImplementedError
+
+    def _draw(self) -> None:
+        """Update the figure's artists from ``self.state``."""
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    # -- shared machinery ------------------------------------------------------------------------
+
+    def _layout_controls(self):
+        return widgets.HBox(
+            list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap")
+        )
+
+    def animate(self, *artists):
+        """Mark artists that change with the controls: only they are redrawn on an update."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._animated.append(artist)
+        return artists
+
+    def invalidate(self) -> None:
+        """Redraw the whole figure at the next update (after a change of limits or labels)."""
+        self._background = None
+
+    def _render(self) -> bytes:
+        canvas = self.fig.canvas
+        if self._background is None:
+            canvas.draw()  # everything but the animated artists
+            self.fig.set_layout_engine("none")  # keep the layout found by the first draw
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._animated:
+            (artist.axes or self.fig).draw_artist(artist)
+        return plots.encode_png(canvas)
+
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def refresh(self) -> None:
+        """Recompute from the controls, then update the readout and the image."""
+        self.state = self._compute(self.values())
+        self._draw()
+        self.readout.value = f"<pre style='margin:0'>{html.escape(self.summary())}</pre>"
+        self.image.value = self._render()
+
+    def _on_change(self, _change) -> None:
+        if self._holding:
+            return
+        if self.errors.outputs:
+            self.errors.clear_output()
+        try:
+            self.refresh()
+        except Exception as err:  # shown in the page, never lost in the kernel's log
+            with self.errors:
+                print(f"{type(err).__name__}: {err}")
+
+    def set(self, **values) -> Explorer:
+        """Move controls by name (``ex.set(label=1)``), then update once; returns the explorer."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            known = sorted(self.controls)
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; the controls are {known}")
+        self._holding = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        self.refresh()
+        return self
+
+    def png(self) -> bytes:
+        """The image currently shown, as PNG bytes."""
+        return self.image.value
+
+    def snapshot(self):
+        """The current image as an ordinary output, so the notebook reads without a kernel."""
+        from IPython.display import Image
+
+        return Image(data=self.png(), format="png")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)

@@ -1,0 +1,96 @@
+"""Explorer of notebook 01: move one input point and the weight scale, watch every stage."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import plots
+from ..net import TwoLayerNet
+from .base import Explorer
+
+
+def _fmt(values) -> str:
+    return "[" + ", ".join(f"{v:+.2f}" for v in values) + "]"
+
+
+class ForwardExplorer(Explorer):
+    """A 2-4-3 network with fixed random weights times ``scale``, and one input point ``X``."""
+
+    height = "430px"
+
+    def __init__(self, seed=0):
+        self.net = TwoLayerNet(2, 4, 3, std=1.0, seed=seed)
+        self.net.params["b1"] = np.array([0.5, -0.5, 0.0, 0.25])  # a little offset per unit
+        self._base = {k: v.copy() for k, v in self.net.params.items()}
+        super().__init__()
+
+    def _controls(self):
+        def slider(name, value, lo, hi):
+            return widgets.FloatSlider(
+                value=value, min=lo, max=hi, step=0.1, description=name, readout_format=".1f"
+            )
+
+        return {
+            "x0": slider("X[0]", 1.0, -3, 3),
+            "x1": slider("X[1]", -0.5, -3, 3),
+            "scale": slider("weight scale", 1.0, 0.1, 5),
+        }
+
+    def _build_figure(self):
+        fig = plots.new_figure(8.4, 2.4)
+        axes = fig.subplots(1, 4)
+        titles = ("y1 = X W1 + b1", "h1 = max(0, y1)", "y2 = h1 W2 + b2", "probs = softmax(y2)")
+        sizes = (4, 4, 3, 3)
+        limits = ((-12, 12), (-12, 12), (-40, 40), (0, 1))
+        self._bars = []
+        for ax, title, size, lim in zip(axes, titles, sizes, limits, strict=True):
+            self._bars.append(ax.bar(range(size), np.zeros(size), color="tab:blue"))
+            ax.set_title(title, fontsize=10)
+            ax.set_ylim(*lim)
+            ax.set_xticks(range(size))
+            ax.axhline(0, color="k", lw=0.5)
+        axes[0].set_xlabel("hidden unit")
+        axes[2].set_xlabel("class")
+        self.animate(*(bar for bars in self._bars for bar in bars))
+        return fig
+
+    def _compute(self, values):
+        scale = values["scale"]
+        self.net.params.update(
+            {k: scale * v if k.startswith("W") else v for k, v in self._base.items()}
+        )
+        trace = self.net.forward([[values["x0"], values["x1"]]])
+        return {
+            "scale": scale,
+            **{name: getattr(trace, name)[0] for name in ("X", "y1", "h1", "y2", "probs")},
+        }
+
+    def _draw(self):
+        s = self.state
+        for bars, name in zip(self._bars, ("y1", "h1", "y2", "probs"), strict=True):
+            for bar, value in zip(bars, s[name], strict=True):
+                bar.set_height(value)
+                bar.set_color("tab:red" if value < 0 else "tab:blue")
+
+    def summary(self):
+        s = self.state
+        return "\n".join(
+            [
+                f"X     = {_fmt(s['X'])}   weights x {s['scale']:.1f}",
+                f"y1    = {_fmt(s['y1'])}",
+                f"h1    = {_fmt(s['h1'])}   ({int((s['h1'] > 0).sum())} of 4 units active)",
+                f"y2    = {_fmt(s['y2'])}",
+                f"probs = {_fmt(s['probs'])}   predicted class {int(np.argmax(s['probs']))}",
+            ]
+        )
+
+
+def forward_explorer(seed=0) -> ForwardExplorer:
+    """Sliders for an input point and the weight scale of a small fixed network.
+
+    >>> ex = forward_explorer()
+    >>> print(ex.set(x0=0.0, x1=0.0, scale=1.0).summary().splitlines()[1])
+    y1    = [+0.50, -0.50, +0.00, +0.25]
+    """
+    return ForwardExplorer(seed)

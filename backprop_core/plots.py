@@ -50,6 +50,17 @@ def png(fig: Figure) -> bytes:
     return encode_png(fig.canvas)
 
 
+def image(fig: Figure):
+    """The figure as an IPython image output: how a notebook shows a figure built here.
+
+    >>> image(new_figure(1, 1)).format
+    'png'
+    """
+    from IPython.display import Image as IPythonImage
+
+    return IPythonImage(data=png(fig), format="png")
+
+
 def signed_limit(values) -> float:
     """Symmetric colour limit for signed data: the largest magnitude, or 1 for all zeros."""
     largest = float(np.max(np.abs(values))) if np.size(values) else 0.0

@@ -106,12 +106,15 @@ class Explorer:
         if self._holding:
             return
         if self.errors.outputs:
-            self.errors.clear_output()
+            self.errors.outputs = ()  # a successful update clears an earlier error
         try:
             self.refresh()
         except Exception as err:  # shown in the page, never lost in the kernel's log
-            with self.errors:
-                print(f"{type(err).__name__}: {err}")
+            self.show_error(err)
+
+    def show_error(self, err: Exception) -> None:
+        """Put an error from a callback in the explorer's error area, where the reader sees it."""
+        self.errors.append_stderr(f"{type(err).__name__}: {err}\n")
 
     def set(self, **values) -> Explorer:
         """Move controls by name (``ex.set(label=1)``), then update once; returns the explorer."""
@@ -130,7 +133,7 @@ class Explorer:
 
     def png(self) -> bytes:
         """The image currently shown, as PNG bytes."""
-        return self.image.value
+        return bytes(self.image.value)
 
     def snapshot(self):
         """The current image as an ordinary output, so the notebook reads without a kernel."""

@@ -111,8 +111,7 @@ class TrainingExplorer(Explorer):
         try:
             action()
         except Exception as err:
-            with self.errors:
-                print(f"{type(err).__name__}: {err}")
+            self.show_error(err)
 
     def summary(self):
         s = self.state

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test lint bench notebooks clean
+.PHONY: lab test lint bench notebooks html clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,21 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_symbolic.py
+	$(BIN)/python benchmarks/bench_workbook.py
 
-# Re-execute every notebook top to bottom in a fresh kernel and store its outputs.
+NOTEBOOKS := $(sort $(wildcard workbook/[0-9][0-9]-*.ipynb))
+
+# Re-execute every notebook top to bottom in a fresh kernel, storing outputs and widget state,
+# then bring each Markdown twin up to date (jupytext pairs them).
 notebooks: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace workbook/*.ipynb
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.store_widget_state=True $(NOTEBOOKS)
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
+
+# Export the committed notebooks to HTML, widget state embedded, into build/html.
+html: $(STAMP)
+	$(BIN)/jupyter nbconvert --to html --output-dir build/html $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -54,8 +54,8 @@ class Explorer:
         """Everything the summary and the figure need, from the controls' values."""
         raise NotImplementedError
 
-    def _draw(self) -> None:
-        """Update the figure's artists from ``self.state``."""
+    def _draw(self) -> bool | None:
+        """Update the figure's artists from ``self.state``; return False if nothing changed."""
         raise NotImplementedError
 
     def summary(self) -> str:
@@ -98,9 +98,10 @@ class Explorer:
     def refresh(self) -> None:
         """Recompute from the controls, then update the readout and the image."""
         self.state = self._compute(self.values())
-        self._draw()
+        unchanged = self._draw() is False
         self.readout.value = f"<pre style='margin:0'>{html.escape(self.summary())}</pre>"
-        self.image.value = self._render()
+        if not unchanged or not self.image.value:
+            self.image.value = self._render()
 
     def _on_change(self, _change) -> None:
         if self._holding:

@@ -21,6 +21,7 @@ class TrainingExplorer(Explorer):
         self.X, self.y = spiral(seed=seed)
         self.seed = seed
         self.net = None
+        self._drawn = False  # the net whose boundary the figure shows
         self.history = []
         self.train_button = widgets.Button(description="Train", button_style="primary")
         self.progress = widgets.IntProgress(value=0, min=0, max=self.chunks, description="progress")
@@ -73,6 +74,9 @@ class TrainingExplorer(Explorer):
         return {**values, "trained": trained, "accuracy": accuracy}
 
     def _draw(self):
+        if self._drawn is self.net:  # moving a slider does not retrain: nothing to redraw
+            return False
+        self._drawn = self.net
         grid = self._regions.grid
         shape = self._regions.get_array().shape
         self._regions.set_data(self._predict(grid).reshape(shape))

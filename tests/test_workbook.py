@@ -1,0 +1,115 @@
+"""The notebooks as files: structure, pairing with their Markdown twins, executed outputs, and
+that nbval notices when the engine behind them changes."""
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jupytext
+import pytest
+
+WORKBOOK = Path(__file__).resolve().parent.parent / "workbook"
+NOTEBOOKS = sorted(WORKBOOK.glob("[0-9][0-9]-*.ipynb"))
+IGNORE = "# NBVAL_IGNORE_OUTPUT"
+
+
+def cells(path, kind=None):
+    nb = json.loads(path.read_text())
+    return [c for c in nb["cells"] if kind is None or c["cell_type"] == kind]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_the_workbook_has_its_notebooks():
+    assert NOTEBOOKS[0].name == "00-Start-Here.ipynb"
+    assert all(re.fullmatch(r"\d\d(-[A-Z][A-Za-z0-9]*)+\.ipynb", p.name) for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_structure(path):
+    markdown = [source(c) for c in cells(path, "markdown")]
+    headings = [line for text in markdown for line in text.splitlines() if line.startswith("#")]
+    assert [h for h in headings if h.startswith("# ")] == [headings[0]], "exactly one H1, first"
+    h2 = [h for h in headings if h.startswith("## ")]
+    assert h2[-2:] == ["## Summary", "## Exercises"], h2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_links_between_notebooks_resolve(path):
+    text = " ".join(source(c) for c in cells(path, "markdown"))
+    for target in re.findall(r"\]\(([^)#]+\.ipynb)", text):
+        assert (WORKBOOK / target).exists(), f"{path.name} links to missing {target}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_executed_top_to_bottom_without_errors(path):
+    code = [c for c in cells(path, "code") if source(c).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), "run it top to bottom in a fresh kernel"
+    errors = [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    assert not errors
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_markdown_twin_is_in_sync(path):
+    twin = path.with_suffix(".md")
+    assert twin.exists(), f"pair it: jupytext --set-formats ipynb,md {path.name}"
+    paired = jupytext.read(twin)
+    mine = [(c["cell_type"], source(c).strip()) for c in cells(path)]
+    theirs = [(c.cell_type, c.source.strip()) for c in paired.cells]
+    assert mine == theirs, f"{twin.name} differs from {path.name}: run jupytext --sync"
+
+
+def test_ignored_outputs_are_only_live_widgets():
+    """NBVAL_IGNORE_OUTPUT only on a cell that builds and displays an explorer, one per explorer."""
+    ignored = []
+    for path in NOTEBOOKS:
+        for cell in cells(path, "code"):
+            text = source(cell)
+            if IGNORE in text:
+                assert text.startswith(IGNORE), f"{path.name}: the marker goes on the first line"
+                assert re.search(r"\w+_explorer\(", text), f"{path.name}: ignored cell {text!r}"
+                ignored.append(path.name)
+    assert len(ignored) == len(set(ignored)), "one live explorer per notebook"
+    assert len(ignored) == 7, ignored  # notebooks 01 to 07 each have one explorer
+
+
+@pytest.mark.skipif(not (WORKBOOK / "04-Bias-Gradient.ipynb").exists(), reason="needs notebook 04")
+def test_nbval_fails_when_the_engine_changes_behind_the_notebooks(tmp_path):
+    """Sum the bias gradient over the wrong axis inside the kernel: notebook 04 must fail."""
+    (tmp_path / "sitecustomize.py").write_text(
+        textwrap.dedent("""
+        import backprop_core.layers as layers
+        _original = layers._affine_backward
+
+        def _wrong_axis(dout, cache, need_dx=True):
+            dx, dW, _ = _original(dout, cache, need_dx)
+            return dx, dW, dout.sum(axis=1)
+
+        layers._affine_backward = _wrong_axis
+    """)
+    )
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-x",
+            str(WORKBOOK / "04-Bias-Gradient.ipynb"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=WORKBOOK.parent,
+    )
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert "failed" in run.stdout

@@ -18,7 +18,7 @@ datasets    the cs231n spiral and scikit-learn's 8x8 digits
 """
 
 from .datasets import digits, spiral
-from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error
+from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error, verdict
 from .jacobians import affine_jacobian, flatten_jacobian, relu_jacobian, softmax_jacobian, vjp
 from .layers import (
     affine_backward,
@@ -50,5 +50,6 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_jacobian",
     "spiral",
+    "verdict",
     "vjp",
 ]

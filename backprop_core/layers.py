@@ -55,6 +55,7 @@ def _relu_forward(x):
 def _relu_backward(dout, cache, at_zero=0.0):
     x = cache.x
     dx = dout * (x > 0)
+    dx += 0.0  # a blocked negative gradient is -0.0 after the product: make it a plain 0
     if at_zero != 0.0:
         kink = x == 0
         dx[kink] = at_zero * dout[kink]

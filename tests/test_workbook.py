@@ -27,7 +27,7 @@ def source(cell):
 
 def test_the_workbook_has_its_notebooks():
     assert NOTEBOOKS[0].name == "00-Start-Here.ipynb"
-    assert all(re.fullmatch(r"\d\d(-[A-Z][A-Za-z0-9]*)+\.ipynb", p.name) for p in NOTEBOOKS)
+    assert all(re.fullmatch(r"\d\d(-[A-Za-z][A-Za-z0-9]*)+\.ipynb", p.name) for p in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -8,6 +8,7 @@ Arrays are laid out as ``out.shape + in.shape``, like :mod:`backprop_core.jacobi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import mpmath
@@ -68,7 +69,8 @@ class Concrete:
         expr = self.value
         if at_zero is not None:
             expr = expr.replace(sp.Heaviside, lambda arg, *_: sp.Heaviside(arg, at_zero))
-        names = list(self.inputs)
+        used = expr.free_symbols
+        names = [n for n, array in self.inputs.items() if used & set(sp.flatten(array))]
         symbols = [s for n in names for s in sp.flatten(self.inputs[n])]
         values = [float(v) for n in names for v in np.asarray(arrays[n], dtype=float).ravel()]
         fn = sp.lambdify(symbols, sp.flatten(expr), modules=["mpmath"], cse=True)
@@ -146,6 +148,11 @@ def tiny_net_gradients(
     >>> {name: g.shape for name, g in grads.items()}
     {'W1': (2, 3), 'b1': (3,), 'W2': (3, 2), 'b2': (2,), 'X': (2, 2)}
     """
+    return dict(_tiny_net_gradients(N, D, H, C, tuple(labels), float(reg)))
+
+
+@functools.lru_cache(maxsize=8)  # the notebooks, verify_all and an explorer ask for the same net
+def _tiny_net_gradients(N, D, H, C, labels, reg):
     inputs = {
         "W1": symbol_array("W1", (D, H)),
         "b1": symbol_array("b1", (H,)),

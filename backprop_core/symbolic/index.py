@@ -10,6 +10,7 @@ the survivor is recognised as a matrix product.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .derivation import Derivation, Step, in_range
 
@@ -57,7 +58,7 @@ def weight_gradient() -> Derivation:
     local = in_range(sp.diff(AFFINE, w[i, j]).doit())  # 1{q = j} h[p, i]: seed eq. (2)
     chain = _chain(local, (q, 0, C - 1), (p, 0, N - 1))
     collapsed = in_range(chain.doit())
-    product = (_matrix(h, N, H).T * _matrix(G, N, C))[i, j]
+    product = MatrixElement(_matrix(h, N, H).T * _matrix(G, N, C), i, j)  # (h^T G)_ij, unexpanded
     steps = (
         Step("forward", y[p, q], AFFINE),
         Step("local derivative", sp.Derivative(y[p, q], w[i, j]), local),
@@ -65,7 +66,7 @@ def weight_gradient() -> Derivation:
         Step("Kronecker collapse", _partial("w", i, j), collapsed),
         Step("matrix product", _partial("w", i, j), product),
     )
-    assert _as_matrix_entries(collapsed, {h: (N, H), G: (N, C)}).dummy_eq(product)
+    assert _as_matrix_entries(collapsed, {h: (N, H), G: (N, C)}).dummy_eq(product.doit())
     dims = {h: (N, H), G: (N, C)}
     return Derivation(
         "weight gradient", steps, (h, G), dims, ((i, H), (j, C)), "Kronecker collapse"
@@ -99,8 +100,8 @@ def input_gradient() -> Derivation:
     local = in_range(sp.diff(AFFINE, h[i, j]).doit())  # 1{p = i} w[j, q]
     chain = _chain(local, (p, 0, N - 1), (q, 0, C - 1))
     collapsed = in_range(chain.doit())
-    product = (_matrix(G, N, C) * _matrix(w, H, C).T)[i, j]
-    assert _as_matrix_entries(collapsed, {G: (N, C), w: (H, C)}).dummy_eq(product)
+    product = MatrixElement(_matrix(G, N, C) * _matrix(w, H, C).T, i, j)  # (G W^T)_ij
+    assert _as_matrix_entries(collapsed, {G: (N, C), w: (H, C)}).dummy_eq(product.doit())
     steps = (
         Step("forward", y[p, q], AFFINE),
         Step("local derivative", sp.Derivative(y[p, q], h[i, j]), local),
@@ -113,7 +114,7 @@ def input_gradient() -> Derivation:
 
 
 def relu_gradient() -> Derivation:
-    """dL/dx_ij for ``y = max(0, x)`` on a matrix x: an elementwise Heaviside factor.
+    """dL/dx_ij for ``y = max(0, x)`` on a matrix x (N, H): an elementwise Heaviside factor.
 
     This is the matrix case the seed leaves to the reader. SymPy's ``Heaviside(0)`` is 1/2;
     substitute ``Heaviside(x, value)`` to choose another convention at the kink.
@@ -123,7 +124,7 @@ def relu_gradient() -> Derivation:
     """
     forward = sp.Max(0, x[p, q])
     local = sp.diff(forward, x[i, j])  # Heaviside(x[p, q]) 1{p = i} 1{q = j}
-    chain = _chain(local, (q, 0, C - 1), (p, 0, N - 1))
+    chain = _chain(local, (q, 0, H - 1), (p, 0, N - 1))
     collapsed = in_range(chain.doit())
     steps = (
         Step("forward", y[p, q], forward),
@@ -131,7 +132,7 @@ def relu_gradient() -> Derivation:
         Step("chain rule", _partial("x", i, j), chain),
         Step("Kronecker collapse", _partial("x", i, j), collapsed),
     )
-    return Derivation("ReLU gradient", steps, (G, x), {G: (N, C), x: (N, C)}, ((i, N), (j, C)))
+    return Derivation("ReLU gradient", steps, (G, x), {G: (N, H), x: (N, H)}, ((i, N), (j, H)))
 
 
 def softmax_cross_entropy_gradient() -> Derivation:

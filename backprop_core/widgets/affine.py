@@ -156,7 +156,7 @@ class BiasExplorer(Explorer):
                 base = up if value >= 0 else down
                 bar.set_y(base[j])
                 bar.set_height(value)
-                bar.set_color(cmap(0.5 + 0.5 * np.tanh(3 * value)))
+                bar.set_color(cmap(self._rows_img.norm(value)))  # the colour of its cell
                 base[j] += value
         self._total.set_ydata(self.state["db"])
 

@@ -36,10 +36,20 @@ class Explorer:
         self.state = None
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        controls = self._layout_controls()
         self.widget = widgets.VBox(
-            [self._layout_controls(), self.readout, self.image, self.errors],
+            [controls, self.readout, self.image, self.errors],
             layout=widgets.Layout(min_height=self.height),
         )
+        # class names a browser test (or a stylesheet) can find the parts by
+        for part, name in (
+            (self.widget, "explorer"),
+            (controls, "controls"),
+            (self.readout, "readout"),
+            (self.image, "image"),
+            (self.errors, "errors"),
+        ):
+            part.add_class(f"bp-{name}")
         self.refresh()
 
     # -- to be defined by each explorer ----------------------------------------------------------
@@ -76,8 +86,9 @@ class Explorer:
         return artists
 
     def invalidate(self) -> None:
-        """Redraw the whole figure at the next update (after a change of limits or labels)."""
+        """Redraw the whole figure, layout included, at the next update (new limits or labels)."""
         self._background = None
+        self.fig.set_layout_engine("constrained")
 
     def _render(self) -> bytes:
         canvas = self.fig.canvas

@@ -15,7 +15,7 @@ def _fmt(values) -> str:
 
 
 class ForwardExplorer(Explorer):
-    """A 2-4-3 network with fixed random weights times ``scale``, and one input point ``X``."""
+    """A 2-4-3 network whose weights (not biases) are multiplied by ``scale``; one input ``X``."""
 
     height = "430px"
 
@@ -42,7 +42,7 @@ class ForwardExplorer(Explorer):
         axes = fig.subplots(1, 4)
         titles = ("y1 = X W1 + b1", "h1 = max(0, y1)", "y2 = h1 W2 + b2", "probs = softmax(y2)")
         sizes = (4, 4, 3, 3)
-        limits = ((-12, 12), (-12, 12), (-40, 40), (0, 1))
+        limits = ((-6, 6), (-6, 6), (-15, 15), (0, 1))  # larger values run off the axes
         self._bars = []
         for ax, title, size, lim in zip(axes, titles, sizes, limits, strict=True):
             self._bars.append(ax.bar(range(size), np.zeros(size), color="tab:blue"))

@@ -83,7 +83,7 @@ class ReluExplorer(Explorer):
         active = s["y1"] > 0
         dead = np.flatnonzero(~active.any(axis=0))
         zeros = int(np.count_nonzero(s["y1"] == 0))
-        passed = int(np.count_nonzero(s["dy1"]))
+        passed = int(np.count_nonzero(s["slope"]))  # entries whose dh1 the mask lets through
         return "\n".join(
             [
                 f"bias {s['bias']:+.2f}, input scale {s['scale']:.2f}, slope at 0 = {s['at_zero']}",

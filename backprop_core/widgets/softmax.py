@@ -92,12 +92,13 @@ class SoftmaxExplorer(Explorer):
 
     def summary(self):
         s = self.state
+        total = round(float(s["grad"].sum()), 3) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
         return "\n".join(
             [
                 f"scores f        = {_fmt(s['scores'])}   label y = {s['label']}",
                 f"probabilities p = {_fmt(s['probs'])}   (sum {s['probs'].sum():.3f})",
                 f"loss -log p_y   = {s['loss']:.4f}",
-                f"gradient p - 1y = {_fmt(s['grad'])}   (sum {s['grad'].sum() + 0:.3f})",
+                f"gradient p - 1y = {_fmt(s['grad'])}   (sum {total:.3f})",
                 f"Jacobian rank   = {s['rank']} of {len(s['scores'])}",
             ]
         )

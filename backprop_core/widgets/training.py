@@ -59,13 +59,14 @@ class TrainingExplorer(Explorer):
         self._ax_regions.set_ylabel("X[:, 1]")
         (self._curve,) = self._ax_loss.plot([], [], color="tab:blue")
         self._ax_loss.set_title("training loss")
+        self._ax_loss.set(xlim=(0, self.controls["steps"].value), ylim=(0, 1.5))  # until trained
         self._ax_loss.set_xlabel("step")
         self.animate(self._regions, points, self._curve)  # points after regions: on top
         return fig
 
     def _predict(self, points):
-        if self.net is None:
-            return np.full(len(points), -1)
+        if self.net is None:  # not trained: a blank plane under the points
+            return np.full(len(points), np.nan)
         return self.net.predict(points)
 
     def _compute(self, values):

@@ -20,8 +20,9 @@ ENVIRONMENT = yaml.safe_load((ROOT / "environment.yml").read_text())
 def conda_requirements():
     """Requirements listed by environment.yml, keyed by name (``name>=x`` reads as pip reads it)."""
     listed = {}
-    for entry in ENVIRONMENT["dependencies"]:
-        if isinstance(entry, str) and not entry.startswith(("python=", "pip")):
+    pip_section = next(e["pip"] for e in ENVIRONMENT["dependencies"] if isinstance(e, dict))
+    for entry in [*ENVIRONMENT["dependencies"], *pip_section]:
+        if isinstance(entry, str) and not entry.startswith(("python=", "pip", "-e")):
             req = Requirement(entry)
             listed[req.name.lower()] = req
     return listed

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test lint bench notebooks html clean
+.PHONY: lab test lint bench notebooks html screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_symbolic.py
 	$(BIN)/python benchmarks/bench_workbook.py
+	$(BIN)/python benchmarks/bench_ui.py
 
 NOTEBOOKS := $(sort $(wildcard workbook/[0-9][0-9]-*.ipynb))
 
@@ -40,6 +41,10 @@ notebooks: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.store_widget_state=True $(NOTEBOOKS)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
+
+# Screenshots of two explorers after a slider move (screenshots/, copies in docs/).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 # Export the committed notebooks to HTML, widget state embedded, into build/html.
 html: $(STAMP)

@@ -1,7 +1,8 @@
 """Cost of the symbolic layer (``make bench``): where computer algebra stops being practical.
 
 Targets: each derivation at the sizes the notebooks use <= 0.5 s; ``verify_all`` <= 10 s.
-Times are the best of a few runs with SymPy's cache cleared before each, so every run derives
+Times are the best of a few runs with SymPy's cache (and the package's memo of the tiny net)
+cleared before each, so every run derives
 from scratch as a fresh kernel would.
 """
 
@@ -14,12 +15,14 @@ import sympy as sp
 from sympy.core.cache import clear_cache
 
 from backprop_core import symbolic
+from backprop_core.symbolic import concrete
 
 
 def best_time(fn, repeats=3):
     best = float("inf")
     for _ in range(repeats):
         clear_cache()
+        concrete._tiny_net_gradients.cache_clear()  # the package's own memo of the tiny net
         start = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - start)

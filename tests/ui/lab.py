@@ -57,6 +57,9 @@ def lab_server():
         settings.mkdir(parents=True)
         # render every cell (no windowing), so the whole notebook is in the page to inspect
         (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+        news = Path(tmp) / "settings" / "@jupyterlab" / "apputils-extension"
+        news.mkdir(parents=True)  # no "Would you like to get notified about Jupyter news?" toast
+        (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
         port, token = _free_port(), secrets.token_hex(16)
         cmd = [
             sys.executable,
@@ -124,14 +127,23 @@ _ALL_RUN = """() => {
 }"""
 
 
-def run_all_cells(page, timeout=150_000):
+def run_all_cells(page, timeout=120_000):
     """Clear the stored outputs, run every cell, wait until each has a prompt number and idles."""
     page.click(".lm-MenuBar-itemLabel:text-is('Edit')")
     page.click(".lm-Menu-itemLabel:text-is('Clear Outputs of All Cells')")
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-    page.wait_for_function(_ALL_RUN, timeout=timeout)
-    page.wait_for_function(_KERNEL_IDLE, timeout=timeout)
+    try:
+        page.wait_for_function(_ALL_RUN, timeout=timeout)
+        page.wait_for_function(_KERNEL_IDLE, timeout=timeout)
+    except Exception as err:
+        prompts = page.evaluate(_PROMPTS)
+        raise AssertionError(f"the notebook did not finish running; prompts: {prompts}") from err
+
+
+_PROMPTS = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+  .map(p => p.textContent.trim()).join(' ')"""
 
 
 def page_problems(page) -> list[str]:
@@ -202,8 +214,9 @@ def type_into_readout(page, index: int, text: str) -> None:
     page.keyboard.press("Enter")
 
 
-def press_on_slider(page, index: int, key: str = "ArrowRight") -> float:
-    """Press a key on the explorer's ``index``-th slider; returns ms until its readout changed."""
+def press_on_slider(page, index: int, key: str = "ArrowRight") -> float | None:
+    """Press a key on the explorer's ``index``-th slider; returns ms until its readout changed,
+    or None when nothing changed within 5 s (the slider was already at that end)."""
     handle = page.query_selector_all(".bp-explorer .bp-controls .noUi-handle")[index]
     handle.focus()
     page.evaluate(
@@ -215,9 +228,13 @@ def press_on_slider(page, index: int, key: str = "ArrowRight") -> float:
       window.__bp.done = new Promise(resolve => {
         const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
         obs.observe(readout, {subtree: true, childList: true, characterData: true});
+        setTimeout(() => { obs.disconnect(); resolve(null); }, 5000);
       });
     }""",
         handle,
     )
     handle.press(key)
-    return page.evaluate("async () => (await window.__bp.done) - window.__bp.t0")
+    return page.evaluate(
+        "async () => { const t = await window.__bp.done;"
+        " return t === null ? null : t - window.__bp.t0; }"
+    )

@@ -90,7 +90,7 @@ def test_notebook_runs_and_its_explorer_responds(lab, page, name):
 
     # one step with the keyboard: the text follows what summary() computes for the new value
     before_text = readout_text(page)
-    press_on_slider(page, slider)
+    assert press_on_slider(page, slider) is not None, "the key press changed nothing"
     wait_for_new_text(page, before_text)
     assert shows_summary(page, name, builder)
     assert page_problems(page) == []

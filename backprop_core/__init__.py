@@ -12,9 +12,13 @@ Modules
 -------
 layers      forward/backward pairs: affine map, ReLU, softmax and its cross-entropy loss
 net         TwoLayerNet (the cs231n assignment's interface) with every intermediate exposed
+training    the minibatch SGD loop behind TwoLayerNet.train
 jacobians   the full Jacobian of each stage, and its contraction with an upstream gradient
 gradcheck   central differences, relative error, a per-parameter gradient check
 datasets    the cs231n spiral and scikit-learn's 8x8 digits
+symbolic    SymPy derives every gradient again; verify_all checks the numeric code with it
+widgets     the workbook's explorers (ipywidgets, loaded only when imported)
+plots       Matplotlib figure builders shared by the notebooks and the explorers
 """
 
 from .datasets import digits, spiral

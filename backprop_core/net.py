@@ -8,7 +8,6 @@ built from those two, so there is one implementation of each pass.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -24,6 +23,7 @@ from .layers import (
     _softmax,
     _softmax_cross_entropy,
 )
+from .training import sgd
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
@@ -257,36 +257,16 @@ class TwoLayerNet:
         >>> bool(history["loss_history"][-1] < 0.2 and history["val_acc_history"][-1] > 0.9)
         True
         """
-        X, y = self._check_batch(X, y)
-        X_val, y_val = self._check_batch(X_val, y_val, names=("X_val", "y_val"))
-        learning_rate = as_scalar(learning_rate, "learning_rate", positive=True)
-        decay = as_scalar(learning_rate_decay, "learning_rate_decay", positive=True)
-        reg = as_scalar(reg, "reg", minimum=0.0)
-        num_iters = as_count(num_iters, "num_iters")
-        n = X.shape[0]
-        batch_size = min(as_count(batch_size, "batch_size"), n)
-        per_epoch = math.ceil(n / batch_size)
-        history = {"loss_history": [], "train_acc_history": [], "val_acc_history": []}
-        for it in range(num_iters):
-            step = it % per_epoch
-            if step == 0 and per_epoch > 1:  # a full batch needs no shuffle: order is irrelevant
-                order = self._rng.permutation(n)
-                X_epoch, y_epoch = X[order], y[order]
-            elif it == 0:
-                X_epoch, y_epoch = X, y
-            batch = slice(step * batch_size, (step + 1) * batch_size)
-            X_batch, y_batch = X_epoch[batch], y_epoch[batch]
-            trace = self._forward(X_batch, with_probs=False)  # backward reads y2, not probs
-            g = self._backward(trace, y_batch, reg, need_dX=False)
-            for name, grad in zip(PARAM_NAMES, (g.dW1, g.db1, g.dW2, g.db2), strict=True):
-                grad *= learning_rate  # the gradient is this step's own array: scale it in place
-                self.params[name] -= grad
-            history["loss_history"].append(g.loss)
-            if verbose and it % 100 == 0:
-                print(f"iteration {it} / {num_iters}: loss {g.loss:.6f}")
-            if step == per_epoch - 1:
-                history["train_acc_history"].append(float((trace.y2.argmax(1) == y_batch).mean()))
-                val_scores = self._forward(X_val, with_probs=False).y2
-                history["val_acc_history"].append(float((val_scores.argmax(1) == y_val).mean()))
-                learning_rate *= decay
-        return history
+        return sgd(
+            self,
+            X,
+            y,
+            X_val,
+            y_val,
+            learning_rate,
+            learning_rate_decay,
+            reg,
+            num_iters,
+            batch_size,
+            verbose,
+        )

@@ -127,12 +127,35 @@ _ALL_RUN = """() => {
 }"""
 
 
+_STARTED = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+  .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
+
+
+def menu(page, menu_name: str, item: str) -> None:
+    """Choose ``item`` in the menu bar's ``menu_name`` menu and wait for the menu to close."""
+    page.click(f".lm-MenuBar-itemLabel:text-is('{menu_name}')")
+    page.click(f".lm-Menu-itemLabel:text-is('{item}')")
+    page.wait_for_selector(".lm-Menu", state="detached", timeout=5_000)
+
+
 def run_all_cells(page, timeout=120_000):
-    """Clear the stored outputs, run every cell, wait until each has a prompt number and idles."""
-    page.click(".lm-MenuBar-itemLabel:text-is('Edit')")
-    page.click(".lm-Menu-itemLabel:text-is('Clear Outputs of All Cells')")
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    """Clear the stored outputs, run every cell, wait until each has a prompt number and idles.
+
+    A click that lands while the menu is still opening is lost, so "Run All Cells" is chosen
+    again (up to three times) until some cell has started.
+    """
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    for attempt in range(3):
+        menu(page, "Run", "Run All Cells")
+        try:
+            page.wait_for_function(_STARTED, timeout=15_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise AssertionError(
+                    f"Run All Cells did not start; prompts: {page.evaluate(_PROMPTS)}"
+                ) from None
     try:
         page.wait_for_function(_ALL_RUN, timeout=timeout)
         page.wait_for_function(_KERNEL_IDLE, timeout=timeout)

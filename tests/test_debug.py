@@ -1,0 +1,97 @@
+"""diagnose() names the cause of every gallery bug and never accuses the engine; check() agrees."""
+
+import numpy as np
+import pytest
+
+from backprop_core import TwoLayerNet, layers
+from backprop_core.debug import HINTS, STAGES, diagnose
+from backprop_core.exercises import check
+from backprop_core.gallery import BUGS
+
+ENGINE = {
+    "softmax_cross_entropy": layers.softmax_cross_entropy,
+    "affine_backward": layers.affine_backward,
+    "relu_backward": layers.relu_backward,
+}
+
+
+def engine_two_layer_loss(params, X, y, reg):
+    net = TwoLayerNet(*params["W1"].shape, params["W2"].shape[1])
+    net.params = {k: v.copy() for k, v in params.items()}
+    return net.loss(X, y, reg)
+
+
+ENGINE["two_layer_loss"] = engine_two_layer_loss
+
+
+def test_the_gallery_covers_every_stage_and_the_issue_list():
+    assert {bug.stage for bug in BUGS} == set(STAGES)
+    assert len(BUGS) >= 10
+    assert all(bug.cause in HINTS for bug in BUGS)
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[b.name for b in BUGS])
+def test_diagnose_names_the_cause_of_every_gallery_bug(bug):
+    found = diagnose(bug.fn, bug.stage)
+    assert not found.ok
+    assert (found.stage, found.cause) == (bug.stage, bug.cause), str(found)
+    assert found.hint and found.hint in str(found)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_false_alarm_on_the_engine_over_many_seeds(stage):
+    """100 random draws of every case (kinks included): the engine is never accused."""
+    for seed in range(100):
+        found = diagnose(ENGINE[stage], stage, seed=seed)
+        assert found.ok, f"seed {seed}: {found}"
+
+
+def test_diagnosis_reads_well_and_says_what_a_gradient_check_would_say():
+    bug = next(b for b in BUGS if b.name == "softmax_no_mean")
+    text = str(diagnose(bug.fn, bug.stage))
+    assert "N = 5 times too large" in text
+    assert "a plain gradient check would only say: relative error" in text
+    assert "02-Softmax-Gradient" in text
+
+
+def test_diagnose_leaves_its_own_cases_untouched_by_a_mutating_candidate():
+    bug = next(b for b in BUGS if b.name == "relu_mutates_dout")
+    assert diagnose(bug.fn, bug.stage).gradient == "dout"
+    assert diagnose(layers.relu_backward, "relu_backward").ok  # fresh cases each call
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_check_passes_the_engine(stage):
+    result = check(ENGINE[stage], stage)
+    assert result.passed and str(result).startswith("passed:")
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[b.name for b in BUGS])
+def test_check_fails_every_gallery_bug_with_the_matching_message(bug):
+    result = check(bug.fn, bug.stage)
+    found = diagnose(bug.fn, bug.stage)
+    assert not result.passed
+    assert found.explanation in result.message and found.hint in result.message
+
+
+def test_check_reports_shapes_for_a_transposed_weight_gradient():
+    def my_affine_backward(dout, cache):
+        x, W = cache
+        return dout @ W.T, dout.T @ x, dout.sum(axis=0)
+
+    message = check(my_affine_backward, "affine_backward").message
+    assert "shape (2, 3), the transpose of the expected (3, 2)" in message
+
+
+def test_check_catches_a_float32_only_mistake():
+    def loses_float32(dout, cache):
+        return np.asarray(layers.relu_backward(dout, cache), dtype=np.float16)
+
+    assert not check(loses_float32, "relu_backward").passed
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="stage must be one of"):
+        diagnose(layers.relu_backward, "relu")
+    with pytest.raises(TypeError, match="fn must be a function"):
+        diagnose("relu", "relu_backward")

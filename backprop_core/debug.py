@@ -35,7 +35,8 @@ HINTS = {  # cause -> what to read in the workbook
     "kink": "05-ReLU-Gradient, the value at exactly zero: x > 0 (or the chosen at_zero)",
     "reg-factor": "06-Full-Backward-Pass: the gradient of reg * sum(W**2) is 2 * reg * W",
     "reg-missing": "06-Full-Backward-Pass: add 2 * reg * W to dW1 and dW2",
-    "shape": "00-Start-Here: every gradient has the shape of what it differentiates",
+    "shape": "00-Start-Here, notation: a gradient has the shape of what it differentiates",
+    "loss": "01-Forward-Pass: the loss is the mean over the batch of -log p[y]",
     "raises": "run it on the failing case by hand and read the traceback",
     "values": "06-Full-Backward-Pass: check each stage alone, from the loss backwards",
 }
@@ -55,18 +56,23 @@ class Diagnosis:
     numeric_error: float | None = None
     cases: list[str] = field(default_factory=list)
 
+    def headline(self) -> str:
+        """What went wrong, in one line: which gradient (or argument) on which case."""
+        if self.cause == "mutation":
+            return f"it changes its argument {self.gradient} on the case '{self.case}'"
+        if self.cause == "raises":
+            return f"it fails on the case '{self.case}'"
+        return f"{self.gradient} is wrong on the case '{self.case}'"
+
     @property
     def hint(self) -> str | None:
         return HINTS.get(self.cause) if self.cause else None
 
     def __str__(self) -> str:
         if self.ok:
-            cases = ", ".join(self.cases)
+            cases = "; ".join(self.cases)
             return f"{self.stage}: every gradient matches on {len(self.cases)} cases ({cases})"
-        lines = [
-            f"{self.stage}: {self.gradient} is wrong on the case '{self.case}'",
-            f"  cause: {self.explanation}",
-        ]
+        lines = [f"{self.stage}: {self.headline()}", f"  cause: {self.explanation}"]
         if self.where:
             lines.append(f"  where: {self.where}")
         if self.numeric_error is not None:
@@ -92,7 +98,7 @@ def _classify(name, got, want, context):
         shape = None if got is None else got.shape
         if shape == want.shape[::-1]:
             return "transpose", f"shape {shape}, the transpose of the expected {want.shape}", None
-        if name == "db" and shape == (context.get("N"),):
+        if name.startswith("db") and shape == (context.get("N"),):
             return "bias-axis", f"shape {shape}: one entry per sample instead of per column", None
         return "shape", f"shape {shape}, expected {want.shape}", None
     if not np.isfinite(got).all():
@@ -194,10 +200,11 @@ def _reference(stage, inputs):
 
 
 def _call(stage, fn, inputs):
+    args = list(inputs.values())  # positional: a learner may name the parameters differently
     if stage == "two_layer_loss":
-        loss, grads = fn(**inputs)
+        loss, grads = fn(*args)
         return {"loss": loss, **{"d" + k: grads.get(k) for k in ("W2", "b2", "W1", "b1")}}
-    out = fn(**inputs)
+    out = fn(*args)
     names = {
         "softmax_cross_entropy": ("loss", "dscores"),
         "affine_backward": ("dx", "dW", "db"),
@@ -370,7 +377,8 @@ def diagnose(fn, stage: str, seed: int = 0) -> Diagnosis:
     case, gradient, cause, explanation, where, numeric = (telling or findings)[0]
     crashed = [f for f in findings if f[2] == "raises"]
     if telling and crashed:
-        explanation += f" (and it {crashed[0][3]} on the case '{crashed[0][0]}')"
+        error_type = crashed[0][3].split(":")[0]  # "raises ValueError", without NumPy's wording
+        explanation += f" (and it {error_type} on the case '{crashed[0][0]}')"
     diagnosis = _fail(result, case, gradient, cause, explanation, where)
     diagnosis.numeric_error = numeric
     return diagnosis
@@ -411,6 +419,13 @@ def _check_case(stage, fn, label, inputs, result):
         if stage == "two_layer_loss" and cause == "values":
             cause, explanation = _net_stage(got, want, context, name, explanation)
         return label, name, cause, explanation, where, _numeric_error(stage, fn, before, name)
+    if "loss" in want and not np.isclose(
+        float(got.get("loss", np.nan)), want["loss"], rtol=context["tol"], atol=context["tol"]
+    ):
+        explanation = (
+            f"the gradients are right but the loss is {got.get('loss')!r}, not {want['loss']:.6g}"
+        )
+        return label, "loss", "loss", explanation, None, None
     return None
 
 

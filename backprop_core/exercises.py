@@ -28,7 +28,7 @@ def check(fn, stage: str) -> Result:
 
     >>> from backprop_core import layers
     >>> print(check(layers.relu_backward, "relu_backward"))  # doctest: +ELLIPSIS
-    passed: relu_backward matches the engine on 3 cases (a vector with exact zeros, ...)
+    passed: relu_backward matches the engine on 3 cases (a vector with exact zeros; ...)
     >>> def my_relu_backward(dout, cache):
     ...     return dout * (cache.x >= 0)
     >>> print(check(my_relu_backward, "relu_backward"))
@@ -39,14 +39,11 @@ def check(fn, stage: str) -> Result:
     """
     found = diagnose(fn, stage)
     if found.ok:
-        cases = ", ".join(found.cases)
+        cases = "; ".join(found.cases)
         return Result(
             True, f"passed: {stage} matches the engine on {len(found.cases)} cases ({cases})"
         )
-    lines = [
-        f"not yet: {found.gradient} is wrong on the case '{found.case}'",
-        f"  {found.explanation}",
-    ]
+    lines = [f"not yet: {found.headline()}", f"  {found.explanation}"]
     if found.where:
         lines.append(f"  where: {found.where}")
     lines.append(f"  read: {found.hint}")

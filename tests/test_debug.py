@@ -95,3 +95,26 @@ def test_bad_arguments_are_named():
         diagnose(layers.relu_backward, "relu")
     with pytest.raises(TypeError, match="fn must be a function"):
         diagnose("relu", "relu_backward")
+
+
+def test_a_learners_own_parameter_names_and_loss_are_fine_or_caught():
+    def my_softmax_loss(s, labels):  # other names than the engine's: called positionally
+        return layers.softmax_cross_entropy(s, labels)
+
+    assert check(my_softmax_loss, "softmax_cross_entropy").passed
+
+    def wrong_loss(s, labels):
+        return 12345.0, layers.softmax_cross_entropy(s, labels)[1]
+
+    found = diagnose(wrong_loss, "softmax_cross_entropy")
+    assert (found.gradient, found.cause) == ("loss", "loss")
+    assert "the gradients are right but the loss is 12345.0" in str(found)
+
+
+def test_a_crash_is_reported_as_such():
+    def crashes(dout, cache):
+        raise RuntimeError("not written yet")
+
+    message = check(crashes, "affine_backward").message
+    assert message.startswith("not yet: it fails on the case 'N = 1'")
+    assert "raises RuntimeError: not written yet" in message

@@ -65,6 +65,25 @@ class Diagnosis:
         return f"{self.gradient} is wrong on the case '{self.case}'"
 
     @property
+    def culprit(self) -> str | None:
+        """The stage at fault: for a whole-net pass, read from the gradient and the cause."""
+        if self.ok:
+            return None
+        if self.stage != "two_layer_loss":
+            return self.stage
+        if self.cause == "factor-N":
+            return "softmax_cross_entropy (its 1/N feeds every gradient)"
+        if self.cause in ("reg-factor", "reg-missing"):
+            return "the regularisation term"
+        if self.cause == "kink":
+            return "relu_backward"
+        if self.gradient in ("dW2", "db2"):
+            return "affine_backward of layer 2"
+        if self.gradient in ("dW1", "db1"):
+            return "relu_backward or affine_backward of layer 1 (layer 2 is right)"
+        return None
+
+    @property
     def hint(self) -> str | None:
         return HINTS.get(self.cause) if self.cause else None
 
@@ -73,6 +92,8 @@ class Diagnosis:
             cases = "; ".join(self.cases)
             return f"{self.stage}: every gradient matches on {len(self.cases)} cases ({cases})"
         lines = [f"{self.stage}: {self.headline()}", f"  cause: {self.explanation}"]
+        if self.culprit and self.culprit != self.stage:
+            lines.append(f"  stage at fault: {self.culprit}")
         if self.where:
             lines.append(f"  where: {self.where}")
         if self.numeric_error is not None:

@@ -46,6 +46,31 @@ def test_no_false_alarm_on_the_engine_over_many_seeds(stage):
         assert found.ok, f"seed {seed}: {found}"
 
 
+@pytest.mark.parametrize(
+    "name, culprit",
+    [
+        ("net_no_mean", "softmax_cross_entropy"),
+        ("reg_missing", "the regularisation term"),
+        ("reg_no_factor_2", "the regularisation term"),
+        ("relu_seed_convention", "relu_backward"),
+        ("bias_wrong_axis", "affine_backward"),
+    ],
+)
+def test_the_stage_at_fault_is_named(name, culprit):
+    bug = next(b for b in BUGS if b.name == name)
+    assert diagnose(bug.fn, bug.stage).culprit.startswith(culprit)
+
+
+def test_a_whole_net_with_a_wrong_layer_2_bias_points_at_layer_2():
+    def wrong_db2(params, X, y, reg):
+        loss, grads = engine_two_layer_loss(params, X, y, reg)
+        return loss, {**grads, "b2": 2 * grads["b2"] + 0.1}
+
+    found = diagnose(wrong_db2, "two_layer_loss")
+    assert (found.gradient, found.culprit) == ("db2", "affine_backward of layer 2")
+    assert "stage at fault: affine_backward of layer 2" in str(found)
+
+
 def test_diagnosis_reads_well_and_says_what_a_gradient_check_would_say():
     bug = next(b for b in BUGS if b.name == "softmax_no_mean")
     text = str(diagnose(bug.fn, bug.stage))

@@ -17,6 +17,9 @@ jacobians   the full Jacobian of each stage, and its contraction with an upstrea
 gradcheck   central differences, relative error, a per-parameter gradient check
 datasets    the cs231n spiral and scikit-learn's 8x8 digits
 symbolic    SymPy derives every gradient again; verify_all checks the numeric code with it
+gallery     realistic broken backward passes, each a drop-in replacement
+debug       diagnose(): a backward pass of your own against the engine, with the likely cause
+exercises   check(): the feedback behind every notebook's exercises
 widgets     the workbook's explorers (ipywidgets, loaded only when imported)
 plots       Matplotlib figure builders shared by the notebooks and the explorers
 """

@@ -15,7 +15,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import AffineCache, affine_backward, affine_forward, relu_backward, relu_forward
+from .layers import (
+    affine_backward,
+    affine_forward,
+    relu_backward,
+    relu_forward,
+    softmax_cross_entropy,
+)
 
 
 class Bug(NamedTuple):
@@ -105,15 +111,13 @@ def relu_seed_convention(dout, cache, at_zero=0.0):
 
 
 def _two_layer(params, X, y, reg, dy2_scale=1.0, reg_factor=2.0):
-    from .layers import softmax_cross_entropy
-
     W1, b1, W2, b2 = (params[k] for k in ("W1", "b1", "W2", "b2"))
     y1, c1 = affine_forward(X, W1, b1)
     h1, cr = relu_forward(y1)
     y2, c2 = affine_forward(h1, W2, b2)
     loss, dy2 = softmax_cross_entropy(y2, y)
     dh1, dW2, db2 = affine_backward(dy2 * dy2_scale, c2)
-    _, dW1, db1 = affine_backward(relu_backward(dh1, cr), AffineCache(c1.x, c1.W))
+    _, dW1, db1 = affine_backward(relu_backward(dh1, cr), c1)
     loss += reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
     grads = {
         "W1": dW1 + reg_factor * reg * W1,

@@ -1,0 +1,135 @@
+"""Activations from text: derived, checked, and safe against hostile input."""
+
+import time
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from backprop_core.activations import NAMED, X, activation_from_text, named, parse
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_every_named_activation_passes_its_gradient_check(name):
+    act = named(name)
+    assert act.check().word == "good", act
+    x = np.linspace(-2, 2, 9).reshape(3, 3)
+    assert act.forward(x).shape == x.shape and act.backward(np.ones_like(x), x).shape == x.shape
+
+
+def test_derivatives_are_the_textbook_ones():
+    def same(a, b):  # SymPy may write a derivative with cosh: compare in exponentials
+        return sp.simplify((a - b).rewrite(sp.exp)) == 0
+
+    s = 1 / (1 + sp.exp(-X))
+    assert same(named("tanh").derivative, 1 - sp.tanh(X) ** 2)
+    assert same(named("sigmoid").derivative, s * (1 - s))
+    assert same(named("softplus").derivative, s)
+
+
+def test_the_slope_at_a_kink_is_stated_and_selectable():
+    x = np.array([-1.0, 0.0, 1.0])
+    for at_zero in (0.0, 0.5, 1.0):
+        relu = activation_from_text("max(0, x)", at_zero=at_zero)
+        assert relu.kinks and relu.backward(np.ones(3), x).tolist() == [0.0, at_zero, 1.0]
+    assert activation_from_text("abs(x)").backward(np.ones(3), x).tolist() == [-1.0, 0.0, 1.0]
+    assert not named("tanh").kinks
+
+
+def test_relu_from_text_matches_the_engine():
+    from backprop_core import relu_backward, relu_forward
+
+    rng = np.random.default_rng(0)
+    x, dout = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    x[0, :2] = 0.0
+    relu = named("relu")
+    assert np.array_equal(relu.forward(x), relu_forward(x)[0])
+    assert np.array_equal(relu.backward(dout, x), relu_backward(dout, relu_forward(x)[1]))
+
+
+def test_float32_is_kept():
+    x = np.ones((2, 2), dtype=np.float32)
+    act = named("gelu")
+    assert act.forward(x).dtype == np.float32 and act.backward(x, x).dtype == np.float32
+
+
+HOSTILE = [
+    "__import__('os').system('touch {canary}')",
+    "open('{canary}', 'w')",
+    "exec(\"open('{canary}', 'w')\")",
+    "eval(\"open('{canary}', 'w')\")",
+    "().__class__.__bases__[0].__subclasses__()",
+    "x.__class__",
+    "getattr(x, '__class__')",
+    "globals()",
+    "__builtins__",
+    "lambda: open('{canary}', 'w')",
+    "[open('{canary}', 'w') for _ in (1,)]",
+    "{{x: 1}}",
+    "'a string'",
+    "b'bytes'",
+    "f'{{x}}'",
+    "x if x else 1",
+    "x[0]",
+    "(x := 1)",
+    "x == 1",
+    "x and 1",
+    "not x",
+    "x @ x",
+    "x // 2",
+    "x % 2",
+    "~x",
+    "1j * x",
+    "True * x",
+    "exp(x)(1)",
+    "sigmoid(x, y)",
+    "max(x)",
+    "exp(x=1)",
+    "print(x)",
+    "import os",
+    "x; open('{canary}', 'w')",
+    "9**9**9**9",
+    "x ** 1000000",
+    "1" * 500,
+    "-(" * 60 + "x" + ")" * 60,
+    "exp(" * 30 + "x" + ")" * 30,
+    "y",
+    "",
+    "42",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_refused_quickly_and_runs_nothing(text, tmp_path):
+    canary = tmp_path / "canary"
+    text = text.format(canary=canary) if "{canary}" in text or "{{" in text else text
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as caught:
+        activation_from_text(text)
+    assert time.perf_counter() - start < 1.0
+    message = str(caught.value)
+    assert any(
+        word in message
+        for word in (
+            "not allowed",
+            "not an expression",
+            "characters long",
+            "deeper than",
+            "depend on x",
+            "is empty",
+        )
+    )
+    assert not canary.exists()
+
+
+def test_the_hostile_list_is_long_enough():
+    assert len(HOSTILE) >= 25
+
+
+def test_error_says_what_and_where():
+    with pytest.raises(ValueError, match=r"the name 'y' is not allowed at column 5"):
+        parse("x + y")
+    with pytest.raises(ValueError, match=r"the function 'print' is not allowed"):
+        parse("print(x)")
+    with pytest.raises(TypeError, match="text must be a string"):
+        parse(3)

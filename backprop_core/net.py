@@ -75,6 +75,9 @@ class TwoLayerNet:
         (see :func:`~backprop_core.layers.relu_backward`).
     dtype : float32 or float64, default float64
         Dtype of the parameters.
+    activation : Activation or None
+        The hidden nonlinearity, from :mod:`backprop_core.activations`; None keeps the ReLU
+        (and the cs231n behaviour), with ``relu_at_zero`` as its slope at 0.
 
     Examples
     --------
@@ -99,12 +102,22 @@ class TwoLayerNet:
         seed=None,
         relu_at_zero=0.0,
         dtype=np.float64,
+        activation=None,
     ):
         D = as_count(input_size, "input_size")
         H = as_count(hidden_size, "hidden_size")
         C = as_count(output_size, "output_size")
         std = as_scalar(std, "std", minimum=0.0)
         self.relu_at_zero = as_scalar(relu_at_zero, "relu_at_zero")
+        if activation is not None and not (
+            callable(getattr(activation, "forward", None))
+            and callable(getattr(activation, "backward", None))
+        ):
+            raise TypeError(
+                "activation must be None (the ReLU) or an Activation from "
+                f"backprop_core.activations; got {type(activation).__name__}"
+            )
+        self.activation = activation
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
         self._rng = np.random.default_rng(seed)
@@ -149,7 +162,7 @@ class TwoLayerNet:
     def _forward(self, X, with_probs=True):
         p = self.params
         y1, _ = _affine_forward(X, p["W1"], p["b1"])  # (N, H)
-        h1, _ = _relu_forward(y1)  # (N, H)
+        h1 = _relu_forward(y1)[0] if self.activation is None else self.activation.forward(y1)
         y2, _ = _affine_forward(h1, p["W2"], p["b2"])  # (N, C)
         return Trace(X, y1, h1, y2, _softmax(y2) if with_probs else None)
 
@@ -157,7 +170,10 @@ class TwoLayerNet:
         p = self.params
         loss, dy2 = _softmax_cross_entropy(trace.y2, y)  # (N, C)
         dh1, dW2, db2 = _affine_backward(dy2, AffineCache(trace.h1, p["W2"]))
-        dy1 = _relu_backward(dh1, ReluCache(trace.y1), self.relu_at_zero)  # (N, H)
+        if self.activation is None:
+            dy1 = _relu_backward(dh1, ReluCache(trace.y1), self.relu_at_zero)  # (N, H)
+        else:
+            dy1 = self.activation.backward(dh1, trace.y1)
         dX, dW1, db1 = _affine_backward(dy1, AffineCache(trace.X, p["W1"]), need_dx=need_dX)
         if reg:
             loss += reg * float(np.vdot(p["W1"], p["W1"]) + np.vdot(p["W2"], p["W2"]))

@@ -133,3 +133,60 @@ def test_error_says_what_and_where():
         parse("print(x)")
     with pytest.raises(TypeError, match="text must be a string"):
         parse(3)
+
+
+# -- inside the network ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_a_net_with_a_typed_activation_has_checked_gradients(name):
+    from backprop_core import TwoLayerNet, numerical_gradient, rel_error
+    from backprop_core.symbolic import tiny_net_gradients
+
+    rng = np.random.default_rng(3)
+    net = TwoLayerNet(2, 3, 2, std=0.7, seed=1, activation=named(name))
+    net.params["b1"] = 0.1 * rng.normal(size=3)
+    X, y, reg = rng.normal(size=(2, 2)), [0, 1], 0.05
+    _, grads = net.loss(X, y, reg)
+    symbolic = tiny_net_gradients(2, 2, 3, 2, labels=(0, 1), reg=reg, activation=NAMED[name])
+    for key, param in net.params.items():
+        numeric = numerical_gradient(lambda _: net.loss(X, y, reg)[0], param)
+        assert rel_error(grads[key], numeric) < 1e-6, (name, key)
+        exact = symbolic[key].evaluate(at_zero=0.0, X=X, **net.params)
+        assert np.max(np.abs(exact - grads[key])) <= 1e-12 * np.max(np.abs(exact)), (name, key)
+
+
+def test_none_keeps_the_relu_network_unchanged():
+    from backprop_core import TwoLayerNet
+
+    X, y = np.random.default_rng(0).normal(size=(5, 4)), [0, 1, 2, 0, 1]
+    plain = TwoLayerNet(4, 6, 3, std=0.5, seed=0).loss(X, y, 0.1)
+    typed = TwoLayerNet(4, 6, 3, std=0.5, seed=0, activation=named("relu")).loss(X, y, 0.1)
+    assert plain[0] == pytest.approx(typed[0], rel=1e-15)
+    assert all(np.allclose(plain[1][k], typed[1][k], rtol=1e-14, atol=0) for k in plain[1])
+
+
+def test_training_with_tanh_learns_the_spiral():
+    from backprop_core import TwoLayerNet, spiral
+
+    X, y = spiral()
+    net = TwoLayerNet(2, 50, 3, std=0.5, seed=0, activation=named("tanh"))
+    net.train(
+        X,
+        y,
+        X,
+        y,
+        learning_rate=1.0,
+        learning_rate_decay=1.0,
+        reg=1e-4,
+        num_iters=1500,
+        batch_size=300,
+    )
+    assert (net.predict(X) == y).mean() > 0.9
+
+
+def test_a_net_refuses_something_that_is_not_an_activation():
+    from backprop_core import TwoLayerNet
+
+    with pytest.raises(TypeError, match="activation must be None"):
+        TwoLayerNet(2, 3, 2, activation="tanh")

@@ -137,22 +137,29 @@ def softmax_identity_residual(C: int = 3) -> sp.Matrix:
 
 
 def tiny_net_gradients(
-    N: int = 2, D: int = 2, H: int = 3, C: int = 2, labels=(0, 1), reg: float = 0.0
+    N: int = 2,
+    D: int = 2,
+    H: int = 3,
+    C: int = 2,
+    labels=(0, 1),
+    reg: float = 0.0,
+    activation: str | None = None,
 ) -> dict[str, Concrete]:
     """Gradient of a whole tiny network's loss, by differentiating the loss expression directly.
 
     ``L = mean_n -log softmax(y2)[n, labels[n]] + reg * (sum W1^2 + sum W2^2)`` with
-    ``y2 = max(0, X W1 + b1) W2 + b2``; returns ``{"W1": dL/dW1, "b1": ..., "X": dL/dX}``.
+    ``y2 = max(0, X W1 + b1) W2 + b2``, or another ``activation`` given as text (see
+    :mod:`backprop_core.activations`); returns ``{"W1": dL/dW1, "b1": ..., "X": dL/dX}``.
 
     >>> grads = tiny_net_gradients()
     >>> {name: g.shape for name, g in grads.items()}
     {'W1': (2, 3), 'b1': (3,), 'W2': (3, 2), 'b2': (2,), 'X': (2, 2)}
     """
-    return dict(_tiny_net_gradients(N, D, H, C, tuple(labels), float(reg)))
+    return dict(_tiny_net_gradients(N, D, H, C, tuple(labels), float(reg), activation))
 
 
 @functools.lru_cache(maxsize=8)  # the notebooks, verify_all and an explorer ask for the same net
-def _tiny_net_gradients(N, D, H, C, labels, reg):
+def _tiny_net_gradients(N, D, H, C, labels, reg, activation):
     inputs = {
         "W1": symbol_array("W1", (D, H)),
         "b1": symbol_array("b1", (H,)),
@@ -160,7 +167,14 @@ def _tiny_net_gradients(N, D, H, C, labels, reg):
         "b2": symbol_array("b2", (C,)),
         "X": symbol_array("X", (N, D)),
     }
-    h1 = _affine(inputs["X"], inputs["W1"], inputs["b1"]).applyfunc(lambda v: sp.Max(0, v))
+    if activation is None:
+        hidden = lambda v: sp.Max(0, v)  # noqa: E731
+    else:  # an activation typed as text, in the variable x
+        from ..activations import X, parse
+
+        expr = parse(activation)
+        hidden = lambda v: expr.subs(X, v)  # noqa: E731
+    h1 = _affine(inputs["X"], inputs["W1"], inputs["b1"]).applyfunc(hidden)
     y2 = _affine(h1, inputs["W2"], inputs["b2"])
     # -log(exp(y2[n, t]) / sum_c exp(y2[n, c])) written as log(sum_c exp(y2[n, c])) - y2[n, t]:
     # the same function (the log of a quotient), which SymPy differentiates twice as fast

@@ -11,8 +11,10 @@ bias_explorer              04  batch size: the bias gradient as a sum over sampl
 relu_explorer              05  bias and inputs: ReLU mask, Jacobian diagonal, dead units
 backward_explorer          06  a parameter entry: backprop, central differences and SymPy
 training_explorer          07  hidden size, step size, reg and a Train button on the spiral
+activation_explorer        10  type an activation: f, f', its gradient check, and training
 """
 
+from .activation import activation_explorer
 from .affine import bias_explorer, weight_gradient_explorer
 from .backward import backward_explorer
 from .base import Explorer
@@ -23,6 +25,7 @@ from .training import training_explorer
 
 __all__ = [
     "Explorer",
+    "activation_explorer",
     "backward_explorer",
     "bias_explorer",
     "forward_explorer",

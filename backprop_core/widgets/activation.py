@@ -1,0 +1,172 @@
+"""Explorer of notebook 10: type an activation, see f and f', its check, and train with it."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import plots
+from ..activations import activation_from_text
+from ..datasets import spiral
+from ..net import TwoLayerNet
+from .base import Explorer
+
+
+class ActivationExplorer(Explorer):
+    """A text box for ``f(x)`` and a range slider for the plot; Train fits the spiral with it.
+
+    A text that is not allowed (or not an expression) shows its message in the readout; the
+    previous activation stays drawn.
+    """
+
+    height = "520px"
+
+    def __init__(self, text="x * sigmoid(x)", seed=0):
+        self._text = text
+        self.X, self.y = spiral(seed=seed)
+        self.seed = seed
+        self.activation = None
+        self.net = None
+        self._trained_text = None
+        self.train_button = widgets.Button(
+            description="Train on the spiral", button_style="primary"
+        )
+        super().__init__()
+        self.train_button.on_click(lambda _: self._run(self.train))
+
+    def _controls(self):
+        return {
+            "text": widgets.Text(
+                value=self._text,
+                description="f(x) =",
+                continuous_update=False,
+                layout=widgets.Layout(width="420px"),
+            ),
+            "span": widgets.FloatRangeSlider(
+                value=(-4.0, 4.0), min=-10, max=10, step=0.5, description="x range"
+            ),
+        }
+
+    def _layout_controls(self):
+        row = widgets.HBox(
+            list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap")
+        )
+        return widgets.VBox([row, self.train_button])
+
+    def _build_figure(self):
+        fig = plots.new_figure(8.4, 2.8)
+        self._ax_f, self._ax_regions = fig.subplots(1, 2)
+        (self._f_line,) = self._ax_f.plot([], [], label="f(x)", color="tab:blue")
+        (self._d_line,) = self._ax_f.plot([], [], label="f'(x)", color="tab:orange")
+        self._ax_f.axhline(0, color="k", lw=0.5)
+        self._ax_f.legend(loc="upper left")
+        self._ax_f.set_xlabel("x")
+        self._regions, points = plots.decision_regions(
+            self._ax_regions, self._predict, self.X, self.y, resolution=100
+        )
+        self._ax_regions.set_title("spiral, trained with f")
+        self.animate(self._regions, points)
+        self._drawn = None
+        return fig
+
+    def _predict(self, points):
+        if self.net is None:
+            return np.full(len(points), np.nan)
+        return self.net.predict(points)
+
+    def _compute(self, values):
+        error, activation = None, self.activation
+        if activation is None or values["text"] != activation.text:  # derive only new text
+            try:
+                activation = activation_from_text(values["text"])
+            except (ValueError, TypeError) as err:
+                error = str(err)
+        self.activation = activation
+        lo, hi = values["span"]
+        xs = np.linspace(lo, hi, 200)
+        state = {"text": values["text"], "error": error, "xs": xs, "span": (lo, hi)}
+        if activation is not None:
+            with np.errstate(all="ignore"):
+                state["f"] = activation.forward(xs)
+                state["df"] = activation.backward(np.ones_like(xs), xs)
+            state["check"] = activation.check()
+        return state
+
+    def _draw(self):
+        s = self.state
+        if "f" in s:
+            self._f_line.set_data(s["xs"], s["f"])
+            self._d_line.set_data(s["xs"], s["df"])
+            finite = np.concatenate([s["f"][np.isfinite(s["f"])], s["df"][np.isfinite(s["df"])]])
+            low, high = (finite.min(), finite.max()) if finite.size else (-1.0, 1.0)
+            pad = 0.1 * max(high - low, 1.0)
+            self._ax_f.set(xlim=s["span"], ylim=(low - pad, high + pad))
+            self._ax_f.set_title(f"f(x) = {self.activation.text}"[:48])
+            self.invalidate()  # limits and title changed
+        if self._drawn is not self.net:
+            self._drawn = self.net
+            shape = self._regions.get_array().shape
+            self._regions.set_data(self._predict(self._regions.grid).reshape(shape))
+
+    def train(self, steps=1500):
+        """Train a fresh 2-50-3 net with the current activation on the spiral (full batch)."""
+        if self.activation is None:
+            raise ValueError("no valid activation to train with")
+        self.net = TwoLayerNet(2, 50, 3, std=0.5, seed=self.seed, activation=self.activation)
+        history = self.net.train(
+            self.X,
+            self.y,
+            self.X,
+            self.y,
+            learning_rate=0.5,
+            learning_rate_decay=1.0,
+            reg=1e-4,
+            num_iters=steps,
+            batch_size=len(self.X),
+        )
+        self._trained_text = self.activation.text
+        self._final_loss = history["loss_history"][-1]
+        self.refresh()
+        return self
+
+    def _run(self, action):
+        try:
+            action()
+        except Exception as err:
+            self.show_error(err)
+
+    def summary(self):
+        s = self.state
+        if self.activation is None:
+            return f"not an activation: {s['error']}"
+        act = self.activation
+        lines = []
+        if s["error"]:
+            lines.append(f"not allowed: {s['error']}")
+            lines.append(f"(still showing {act.text!r})")
+        verdict = s["check"]
+        lines += [
+            f"f(x)  = {act.expr}",
+            f"f'(x) = {act.derivative}",
+            f"gradient check: {verdict.word}"
+            + (f"; slope at a kink = {act.at_zero}" if act.kinks else ""),
+        ]
+        if self.net is not None:
+            accuracy = float((self.net.predict(self.X) == self.y).mean())
+            lines.append(
+                f"trained with {self._trained_text!r}: loss {self._final_loss:.3f}, "
+                f"training accuracy {accuracy:.1%}"
+            )
+        return "\n".join(lines)
+
+
+def activation_explorer(text="x * sigmoid(x)", seed=0) -> ActivationExplorer:
+    """A text box for an activation: its derivative, a gradient check, f and f', and training.
+
+    >>> ex = activation_explorer()
+    >>> print(ex.set(text="max(0, x)").summary().splitlines()[1])
+    f'(x) = Heaviside(x, 0.0)
+    >>> print(ex.set(text="__import__('os')").summary().splitlines()[0][:44])
+    not allowed: the function '__import__' is no
+    """
+    return ActivationExplorer(text, seed)

@@ -36,6 +36,8 @@ def main(moves: int = 12) -> None:
     with lab_server() as (base, token), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         for name, (builder, slider, _) in NOTEBOOKS.items():
+            if slider is None:  # no slider to move (a text box)
+                continue
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             open_notebook(page, base, token, name)
             run_all_cells(page)

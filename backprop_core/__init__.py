@@ -20,6 +20,7 @@ symbolic    SymPy derives every gradient again; verify_all checks the numeric co
 gallery     realistic broken backward passes, each a drop-in replacement
 debug       diagnose(): a backward pass of your own against the engine, with the likely cause
 exercises   check(): the feedback behind every notebook's exercises
+activations an activation typed as text, derived by SymPy and run by NumPy
 widgets     the workbook's explorers (ipywidgets, loaded only when imported)
 plots       Matplotlib figure builders shared by the notebooks and the explorers
 """

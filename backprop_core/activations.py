@@ -130,7 +130,10 @@ class Activation:
     """An elementwise activation ``f(x)``, its derivative, and NumPy functions built from them.
 
     ``at_zero`` is the value used for ``Heaviside(0)`` (the slope at a kink such as ReLU's 0):
-    0.0 by default, as in the engine's ``relu_backward``; SymPy's own convention is 1/2.
+    0.0 by default, as in the engine's ``relu_backward``; SymPy's own convention is 1/2. An
+    ``abs(a)`` is read as ``a (2 H(a) - 1)``, so at its corner the slope is ``2 at_zero - 1``;
+    the delta functions that differentiating a step produces are dropped (they vanish except at
+    the step itself).
     """
 
     text: str
@@ -139,10 +142,13 @@ class Activation:
     derivative: sp.Expr = field(init=False)
 
     def __post_init__(self):
-        derivative = sp.simplify(sp.diff(self.expr, X))
-        derivative = derivative.replace(
-            sp.Heaviside, lambda arg, *_: sp.Heaviside(arg, self.at_zero)
-        )
+        # |a| = a (2 H(a) - 1): its corner becomes a step whose value at 0 at_zero decides
+        smooth = self.expr.replace(sp.Abs, lambda a: a * (2 * sp.Heaviside(a) - 1))
+        derivative = sp.diff(smooth, X).replace(sp.DiracDelta, lambda *_: 0)  # 0 almost everywhere
+        if not derivative.has(sp.Heaviside, sp.sign):
+            derivative = sp.simplify(derivative)  # (simplify would turn steps into Piecewise)
+        step = lambda arg, *_: sp.Heaviside(arg, self.at_zero)  # noqa: E731
+        derivative = derivative.replace(sp.Heaviside, step)
         object.__setattr__(self, "derivative", derivative)
         object.__setattr__(self, "_forward", _numeric(self.expr))
         object.__setattr__(self, "_slope", _numeric(self.derivative))

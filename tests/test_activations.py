@@ -32,7 +32,10 @@ def test_the_slope_at_a_kink_is_stated_and_selectable():
     for at_zero in (0.0, 0.5, 1.0):
         relu = activation_from_text("max(0, x)", at_zero=at_zero)
         assert relu.kinks and relu.backward(np.ones(3), x).tolist() == [0.0, at_zero, 1.0]
-    assert activation_from_text("abs(x)").backward(np.ones(3), x).tolist() == [-1.0, 0.0, 1.0]
+    # |x| is read as x (2 H(x) - 1): at_zero = 0.5 gives the symmetric slope 0 at the corner
+    absolute = activation_from_text("abs(x)", at_zero=0.5)
+    assert absolute.backward(np.ones(3), x).tolist() == [-1.0, 0.0, 1.0]
+    assert activation_from_text("x * heaviside(x)").backward(np.ones(3), x).tolist() == [0, 0, 1]
     assert not named("tanh").kinks
 
 

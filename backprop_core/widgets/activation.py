@@ -79,8 +79,9 @@ class ActivationExplorer(Explorer):
         if activation is None or values["text"] != activation.text:  # derive only new text
             try:
                 activation = activation_from_text(values["text"])
-            except (ValueError, TypeError) as err:
-                error = str(err)
+            except Exception as err:  # a refused text, or one SymPy or NumPy cannot handle
+                known = isinstance(err, ValueError | TypeError)
+                error = str(err) if known else f"{type(err).__name__}: {err}"
         self.activation = activation
         lo, hi = values["span"]
         xs = np.linspace(lo, hi, 200)

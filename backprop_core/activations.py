@@ -175,6 +175,7 @@ class Activation:
         rng = np.random.default_rng(seed)
         x = rng.uniform(-3, 3, size=(4, 6))
         x[np.abs(x) < 0.05] = 0.5  # random points away from any kink at 0
+        x[0, :4] = (-4.0, -0.01, 0.01, 4.0)  # chosen ones: far out, and on either side of 0
         dout = rng.normal(size=x.shape)
         error = rel_error(self.backward(dout, x), numerical_gradient_array(self.forward, x, dout))
         return Verdict(error, verdict(error))

@@ -141,7 +141,14 @@ def test_verify_all_passes_and_covers_every_stage():
     report = verify_all(seed=0)
     assert report.ok, str(report)
     stages = {row.stage for row in report.rows}
-    assert stages == {"softmax", "affine (layer 2)", "relu", "affine (layer 1)", "whole net"}
+    assert stages == {
+        "softmax",
+        "affine (layer 2)",
+        "relu",
+        "affine (layer 1)",
+        "whole net",
+        "typed activation",
+    }
     text = " ".join(row.quantity for row in report.rows)
     for needed in (
         "dL/dy2",

@@ -230,9 +230,33 @@ def verify_all(seed: int = 0) -> Report:
 
     >>> report = verify_all(seed=0)
     >>> report.ok, len(report.rows)
-    (True, 28)
+    (True, 32)
     """
     rng = np.random.default_rng(seed)
     rows = [*_softmax_rows(rng, 4, 3), *_affine_rows(rng, 4, 5, 3), *_relu_rows(rng, 3, 4)]
     rows += _net_rows(rng)
+    rows += _activation_rows(rng)
     return Report(tuple(rows))
+
+
+def _activation_rows(rng, names=("tanh", "gelu"), reg=0.05):
+    """The whole tiny net with a typed activation: dW1 and db1, where the activation acts."""
+    from ..activations import NAMED, named
+
+    rows = []
+    for name in names:
+        net = TwoLayerNet(2, 3, 2, std=0.7, seed=int(rng.integers(1 << 30)), activation=named(name))
+        X = rng.normal(size=(2, 2))
+        grads = net.backward(net.forward(X), [0, 1], reg=reg)
+        symbolic = concrete.tiny_net_gradients(2, 2, 3, 2, (0, 1), reg, activation=NAMED[name])
+        for param in ("W1", "b1"):
+            exact = symbolic[param].evaluate(X=X, **net.params)
+            rows.append(
+                compare(
+                    "typed activation",
+                    f"d{param}, {name} hidden layer",
+                    exact,
+                    getattr(grads, "d" + param),
+                )
+            )
+    return rows

@@ -26,6 +26,7 @@ MOVES = {
     "relu_explorer": ("bias", [-2.5 + 0.5 * k for k in range(10)]),
     "backward_explorer": ("entry", [k % 6 for k in range(1, 11)]),
     "training_explorer": ("hidden", [10 * k for k in range(1, 11)]),
+    "activation_explorer": ("span", [(-5.0 + 0.5 * k, 4.0) for k in range(10)]),
 }
 
 

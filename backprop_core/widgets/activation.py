@@ -55,6 +55,7 @@ class ActivationExplorer(Explorer):
 
     def _build_figure(self):
         fig = plots.new_figure(8.4, 2.8)
+        fig.get_layout_engine().set(w_pad=0.2)  # room for wider tick labels: limits will change
         self._ax_f, self._ax_regions = fig.subplots(1, 2)
         (self._f_line,) = self._ax_f.plot([], [], label="f(x)", color="tab:blue")
         (self._d_line,) = self._ax_f.plot([], [], label="f'(x)", color="tab:orange")
@@ -103,7 +104,7 @@ class ActivationExplorer(Explorer):
             pad = 0.1 * max(high - low, 1.0)
             self._ax_f.set(xlim=s["span"], ylim=(low - pad, high + pad))
             self._ax_f.set_title(f"f(x) = {self.activation.text}"[:48])
-            self.invalidate()  # limits and title changed
+            self.invalidate(layout=False)  # limits and title changed, the layout did not
         if self._drawn is not self.net:
             self._drawn = self.net
             shape = self._regions.get_array().shape

@@ -85,10 +85,12 @@ class Explorer:
             self._animated.append(artist)
         return artists
 
-    def invalidate(self) -> None:
-        """Redraw the whole figure, layout included, at the next update (new limits or labels)."""
+    def invalidate(self, layout: bool = True) -> None:
+        """Redraw the whole figure at the next update (new limits or labels); ``layout=False``
+        keeps the current layout, which is much faster when only limits changed."""
         self._background = None
-        self.fig.set_layout_engine("constrained")
+        if layout:
+            self.fig.set_layout_engine("constrained")
 
     def _render(self) -> bytes:
         canvas = self.fig.canvas

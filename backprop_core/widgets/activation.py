@@ -131,12 +131,6 @@ class ActivationExplorer(Explorer):
         self.refresh()
         return self
 
-    def _run(self, action):
-        try:
-            action()
-        except Exception as err:
-            self.show_error(err)
-
     def summary(self):
         s = self.state
         if self.activation is None:

@@ -126,6 +126,13 @@ class Explorer:
         except Exception as err:  # shown in the page, never lost in the kernel's log
             self.show_error(err)
 
+    def _run(self, action) -> None:
+        """Run a button's action; an error goes to the error area, as for a control's change."""
+        try:
+            action()
+        except Exception as err:
+            self.show_error(err)
+
     def show_error(self, err: Exception) -> None:
         """Put an error from a callback in the explorer's error area, where the reader sees it."""
         self.errors.append_stderr(f"{type(err).__name__}: {err}\n")

@@ -112,12 +112,6 @@ class TrainingExplorer(Explorer):
         self.refresh()
         return self
 
-    def _run(self, action):
-        try:
-            action()
-        except Exception as err:
-            self.show_error(err)
-
     def summary(self):
         s = self.state
         settings = (

@@ -70,7 +70,7 @@ def signed_limit(values) -> float:
 def signed_heatmap(ax, values, title: str = "", limit: float | None = None, colorbar: bool = True):
     """Show a 2-D signed array with the diverging map centred at zero; returns the image artist.
 
-    Later updates go through ``image.set_data`` and ``image.set_clim`` (see :func:`update_signed`).
+    Later updates go through ``image.set_data`` (and ``image.set_clim`` if the range changes).
     """
     values = np.atleast_2d(values)
     lim = signed_limit(values) if limit is None else limit
@@ -79,14 +79,6 @@ def signed_heatmap(ax, values, title: str = "", limit: float | None = None, colo
     if colorbar:
         ax.figure.colorbar(image, ax=ax, shrink=0.8)
     return image
-
-
-def update_signed(image, values, limit: float | None = None) -> None:
-    """Give a :func:`signed_heatmap` image new data and re-centre its colour limits."""
-    values = np.atleast_2d(values)
-    lim = signed_limit(values) if limit is None else limit
-    image.set_data(values)
-    image.set_clim(-lim, lim)
 
 
 def mask_image(ax, mask, title: str = ""):

@@ -10,17 +10,16 @@ per-parameter gradient check.
 
 Modules
 -------
-layers      forward/backward pairs: affine map, ReLU, softmax and its cross-entropy loss
-net         TwoLayerNet (the cs231n assignment's interface) with every intermediate exposed
-training    the minibatch SGD loop behind TwoLayerNet.train
+registry    one record per stage; everything below that knows about stages iterates over it
+layers      one module per stage: affine map, ReLU, softmax and its cross-entropy loss
+net         TwoLayerNet (the cs231n assignment's interface) and two_layer_loss(params, X, y, reg)
+training    the minibatch SGD loop, for any loss function and its parameters
 jacobians   the full Jacobian of each stage, and its contraction with an upstream gradient
-gradcheck   central differences, relative error, a per-parameter gradient check
+gradcheck   central differences, relative error, a per-parameter gradient check of any model
 datasets    the cs231n spiral and scikit-learn's 8x8 digits
-symbolic    SymPy derives every gradient again; verify_all checks the numeric code with it
-gallery     realistic broken backward passes, each a drop-in replacement
-debug       diagnose(): a backward pass of your own against the engine, with the likely cause
-exercises   check(): the feedback behind every notebook's exercises
 activations an activation typed as text, derived by SymPy and run by NumPy
+symbolic    SymPy derives every gradient again; verify_all checks the numeric code with it
+debugging   diagnose() and check() for a learner's backward pass, and a gallery of broken ones
 widgets     the workbook's explorers (ipywidgets, loaded only when imported)
 plots       Matplotlib figure builders shared by the notebooks and the explorers
 """
@@ -36,7 +35,7 @@ from .layers import (
     softmax,
     softmax_cross_entropy,
 )
-from .net import Gradients, Trace, TwoLayerNet
+from .net import Gradients, Trace, TwoLayerNet, two_layer_loss
 
 __all__ = [
     "Gradients",
@@ -58,6 +57,7 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_jacobian",
     "spiral",
+    "two_layer_loss",
     "verdict",
     "vjp",
 ]

@@ -108,3 +108,13 @@ def as_count(value: object, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {value}")
     return int(value)
+
+
+def as_cache(cache: object, kind: str, size: int) -> tuple:
+    """Return ``cache`` if it is a tuple of ``size`` entries, the shape of ``kind``'s caches."""
+    if not isinstance(cache, tuple) or len(cache) != size:
+        raise TypeError(
+            f"cache must be the {kind} returned by the matching forward function; "
+            f"got {type(cache).__name__}"
+        )
+    return cache

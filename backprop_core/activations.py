@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -159,14 +160,23 @@ class Activation:
         return self.expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
 
     def forward(self, x):
-        """``f`` applied to every entry of ``x``; same shape and dtype."""
+        """``(f(x), cache)``: ``f`` applied to every entry of ``x`` (same shape and dtype)."""
         x = np.asarray(x)
-        return np.asarray(self._forward(x), dtype=x.dtype) * np.ones_like(x)
+        out = np.asarray(self._forward(x), dtype=x.dtype) * np.ones_like(x)  # a constant broadcast
+        return out, ActivationCache(x)
 
-    def backward(self, dout, x):
-        """``dout * f'(x)``, entry by entry."""
+    def backward(self, dout, cache):
+        """``dout * f'(x)``, entry by entry, for the ``x`` that ``cache`` holds."""
+        return np.asarray(dout) * self.slope(cache.x)
+
+    def slope(self, x):
+        """``f'(x)`` for every entry of ``x``, same shape and dtype (what the plots show).
+
+        >>> activation_from_text("x**2").slope(np.array([-1.0, 0.5]))
+        array([-2.,  1.])
+        """
         x = np.asarray(x)
-        return np.asarray(dout) * np.asarray(self._slope(x), dtype=x.dtype)
+        return np.asarray(self._slope(x), dtype=x.dtype) * np.ones_like(x)
 
     def check(self, seed: int = 0) -> Verdict:
         """Gradient check of ``backward`` against central differences of ``forward``."""
@@ -177,26 +187,25 @@ class Activation:
         x[np.abs(x) < 0.05] = 0.5  # random points away from any kink at 0
         x[0, :4] = (-4.0, -0.01, 0.01, 4.0)  # chosen ones: far out, and on either side of 0
         dout = rng.normal(size=x.shape)
-        error = rel_error(self.backward(dout, x), numerical_gradient_array(self.forward, x, dout))
+        analytic = self.backward(dout, self.forward(x)[1])
+        error = rel_error(analytic, numerical_gradient_array(lambda v: self.forward(v)[0], x, dout))
         return Verdict(error, verdict(error))
 
     def __repr__(self):
         return f"Activation({self.text!r}: f = {self.expr}, f' = {self.derivative})"
 
 
-class Verdict(tuple):
-    """``(rel_error, word)`` of :meth:`Activation.check`."""
+class ActivationCache(NamedTuple):
+    """What :meth:`Activation.backward` needs: the input ``x`` of the activation."""
 
-    def __new__(cls, rel_error, word):
-        return super().__new__(cls, (rel_error, word))
+    x: np.ndarray
 
-    @property
-    def rel_error(self):
-        return self[0]
 
-    @property
-    def word(self):
-        return self[1]
+class Verdict(NamedTuple):
+    """What :meth:`Activation.check` found: the relative error and cs231n's word for it."""
+
+    rel_error: float
+    word: str
 
 
 def _numeric(expr):
@@ -216,7 +225,8 @@ def activation_from_text(text: str, at_zero: float = 0.0) -> Activation:
     >>> relu = activation_from_text("max(0, x)")
     >>> relu.derivative
     Heaviside(x, 0.0)
-    >>> relu.backward(np.ones(3), np.array([-1.0, 0.0, 2.0]))
+    >>> out, cache = relu.forward(np.array([-1.0, 0.0, 2.0]))
+    >>> relu.backward(np.ones(3), cache)
     array([0., 0., 1.])
     """
     return Activation(text, parse(text), float(at_zero))

@@ -13,7 +13,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, as_scalar
-from .net import PARAM_NAMES, TwoLayerNet
 
 
 def _perturbable(x, name="x"):
@@ -158,13 +157,17 @@ class GradcheckReport(NamedTuple):
         return "\n".join(lines)
 
 
-def gradcheck(net, X, y, reg=0.0, h=1e-5):
-    """Compare ``net.loss``'s analytic gradients with central differences, parameter by parameter.
+def gradcheck(model, X, y, reg=0.0, h=1e-5):
+    """Compare ``model.loss``'s analytic gradients with central differences, parameter by parameter.
 
-    Kinks are counted for W1 and b1 only (moving W2 or b2 never moves a ReLU input): a step of
-    ``h`` in ``b1[j]`` moves ``y1[n, j]`` by ``h``, and one in ``W1[i, j]`` moves it by
-    ``h * X[n, i]``, so ``y1[n, j]`` counts when ``|y1[n, j]|`` is below that reach.
+    ``model`` is anything with a ``params`` dict of float arrays and ``loss(X, y, reg=reg)``
+    returning ``(loss, grads)`` keyed like ``params``: a :class:`~backprop_core.net.TwoLayerNet`,
+    or a model of your own written the cs231n way (with ``reg == 0`` it is called as
+    ``loss(X, y)``, so a model that keeps its regularisation strength itself works too). If the
+    model has ``kinks_within(X, h)``, the report says how many kinks a step of ``h`` can cross in
+    each parameter, which explains an error that is otherwise too large.
 
+    >>> from backprop_core import TwoLayerNet
     >>> net = TwoLayerNet(3, 5, 2, std=0.5, seed=1)
     >>> X = np.random.default_rng(0).normal(size=(4, 3)); y = np.array([0, 1, 1, 0])
     >>> print(gradcheck(net, X, y, reg=0.1))  # doctest: +ELLIPSIS
@@ -174,20 +177,37 @@ def gradcheck(net, X, y, reg=0.0, h=1e-5):
     W2     (5, 2)          ...e-...  good
     b2     (2,)            ...e-...  good
     """
-    if not isinstance(net, TwoLayerNet):
-        raise TypeError(f"net must be a TwoLayerNet; got {type(net).__name__}")
-    X, y = net._check_batch(X, y)
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict) or not callable(getattr(model, "loss", None)):
+        raise TypeError(
+            "model must have a params dict and a loss(X, y, reg=...) method; "
+            f"got {type(model).__name__}"
+        )
+    reg = as_scalar(reg, "reg", minimum=0.0)
     h = as_scalar(h, "h", positive=True)
-    _, analytic = net.loss(X, y, reg)
-    y1 = np.abs(net._forward(X, with_probs=False).y1)  # (N, H)
-    kinks = {
-        "W1": int(np.count_nonzero(y1 < h * np.abs(X).max(axis=1, keepdims=True))),
-        "b1": int(np.count_nonzero(y1 < h)),
-    }
+
+    def loss():
+        return model.loss(X, y, reg=reg) if reg else model.loss(X, y)
+
+    _, analytic = loss()
+    counts = model.kinks_within(X, h) if callable(getattr(model, "kinks_within", None)) else {}
     rows = []
-    for name in PARAM_NAMES:
-        numeric = numerical_gradient(lambda _: net.loss(X, y, reg)[0], net.params[name], h)
-        error = rel_error(analytic[name], numeric)
-        near = kinks.get(name, 0)
-        rows.append(ParamCheck(name, net.params[name].shape, error, near, verdict(error, near)))
+    for name, param in params.items():
+        if not isinstance(param, np.ndarray):
+            raise TypeError(
+                f"params['{name}'] must be an ndarray that model.loss reads; "
+                f"got {type(param).__name__}"
+            )
+        param = _perturbable(param, f"params['{name}']")
+        grad = analytic.get(name) if isinstance(analytic, dict) else None
+        if grad is None or np.shape(grad) != param.shape:
+            got = "nothing" if grad is None else f"shape {np.shape(grad)}"
+            raise ValueError(
+                f"model.loss must return grads['{name}'] with the shape of params['{name}'] "
+                f"{param.shape}; got {got}"
+            )
+        numeric = numerical_gradient(lambda _: loss()[0], param, h)
+        error = rel_error(grad, numeric)
+        near = counts.get(name, 0)
+        rows.append(ParamCheck(name, param.shape, error, near, verdict(error, near)))
     return GradcheckReport(tuple(rows))

@@ -1,9 +1,11 @@
 """The seed's two-layer network, with the interface of the cs231n assignment's ``TwoLayerNet``.
 
-``y1 = X W1 + b1``, ``h1 = max(0, y1)``, ``y2 = h1 W2 + b2``, ``probs = softmax(y2)`` and the
-mean cross-entropy loss. :meth:`TwoLayerNet.forward` and :meth:`TwoLayerNet.backward` expose every
-intermediate under the seed's names; :meth:`TwoLayerNet.loss` and :meth:`TwoLayerNet.train` are
-built from those two, so there is one implementation of each pass.
+``y1 = X W1 + b1``, ``h1 = f(y1)`` (the ReLU unless another activation is given),
+``y2 = h1 W2 + b2``, ``probs = softmax(y2)`` and the mean cross-entropy loss.
+:meth:`TwoLayerNet.forward` and :meth:`TwoLayerNet.backward` expose every intermediate under the
+seed's names; :meth:`TwoLayerNet.loss` and :meth:`TwoLayerNet.train` are built from the same two
+passes, so there is one implementation of each. :func:`two_layer_loss` is the whole network as a
+function of its parameters, the signature the workbook's exercises ask learners to write.
 """
 
 from __future__ import annotations
@@ -13,27 +15,17 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_count, as_float_array, as_labels, as_scalar, check_shape
-from .layers import (
-    AffineCache,
-    ReluCache,
-    _affine_backward,
-    _affine_forward,
-    _relu_backward,
-    _relu_forward,
-    _softmax,
-    _softmax_cross_entropy,
-)
+from .layers import affine, softmax_loss
+from .layers.affine import AffineCache
+from .layers.relu import ReLU
+from .registry import GradientCase
 from .training import sgd
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 
 class Trace(NamedTuple):
-    """Every intermediate of the forward pass: X (N, D), y1 and h1 (N, H), y2 and probs (N, C).
-
-    ``probs`` is None only in the traces ``loss`` and ``train`` make for themselves: the backward
-    pass starts from ``y2``.
-    """
+    """Every intermediate of the forward pass: X (N, D), y1 and h1 (N, H), y2 and probs (N, C)."""
 
     X: np.ndarray
     y1: np.ndarray
@@ -59,8 +51,12 @@ class Gradients(NamedTuple):
     dX: np.ndarray | None
 
 
+def _is_activation(value) -> bool:
+    return callable(getattr(value, "forward", None)) and callable(getattr(value, "backward", None))
+
+
 class TwoLayerNet:
-    """Affine - ReLU - affine - softmax network, trained by minibatch SGD.
+    """Affine - activation - affine - softmax network, trained by minibatch SGD.
 
     Parameters
     ----------
@@ -75,9 +71,10 @@ class TwoLayerNet:
         (see :func:`~backprop_core.layers.relu_backward`).
     dtype : float32 or float64, default float64
         Dtype of the parameters.
-    activation : Activation or None
-        The hidden nonlinearity, from :mod:`backprop_core.activations`; None keeps the ReLU
-        (and the cs231n behaviour), with ``relu_at_zero`` as its slope at 0.
+    activation : activation object or None
+        The hidden nonlinearity: anything with ``forward(x) -> (out, cache)`` and
+        ``backward(dout, cache) -> dx``, such as an activation typed as text
+        (:mod:`backprop_core.activations`). None is ``ReLU(at_zero=relu_at_zero)``, cs231n's net.
 
     Examples
     --------
@@ -109,15 +106,12 @@ class TwoLayerNet:
         C = as_count(output_size, "output_size")
         std = as_scalar(std, "std", minimum=0.0)
         self.relu_at_zero = as_scalar(relu_at_zero, "relu_at_zero")
-        if activation is not None and not (
-            callable(getattr(activation, "forward", None))
-            and callable(getattr(activation, "backward", None))
-        ):
+        if activation is not None and not _is_activation(activation):
             raise TypeError(
-                "activation must be None (the ReLU) or an Activation from "
-                f"backprop_core.activations; got {type(activation).__name__}"
+                "activation must be None (the ReLU) or an object with forward(x) -> (out, cache) "
+                f"and backward(dout, cache), such as an Activation; got {type(activation).__name__}"
             )
-        self.activation = activation
+        self.activation = ReLU(self.relu_at_zero) if activation is None else activation
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
         self._rng = np.random.default_rng(seed)
@@ -128,6 +122,28 @@ class TwoLayerNet:
             "W2": (std * normal((H, C))).astype(dtype),
             "b2": np.zeros(C, dtype=dtype),
         }
+
+    @classmethod
+    def from_params(cls, params, relu_at_zero=0.0, activation=None, seed=None):
+        """A network holding copies of ``params`` (``W1`` (D, H), ``b1`` (H,), ``W2``, ``b2``).
+
+        >>> net = TwoLayerNet.from_params({"W1": np.ones((2, 3)), "b1": np.zeros(3),
+        ...                                "W2": np.ones((3, 4)), "b2": np.zeros(4)})
+        >>> net
+        TwoLayerNet(input_size=2, hidden_size=3, output_size=4)
+        """
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict of W1, b1, W2, b2; got {type(params).__name__}")
+        missing = [name for name in PARAM_NAMES if name not in params]
+        if missing:
+            raise ValueError(f"params must hold {list(PARAM_NAMES)}; missing {missing}")
+        net = cls(1, 1, 1, seed=seed, relu_at_zero=relu_at_zero, activation=activation)
+        net.params = {
+            name: as_float_array(params[name], f"params['{name}']", finite=False).copy()
+            for name in PARAM_NAMES
+        }
+        net._check_params()
+        return net
 
     def __repr__(self):
         (D, H), C = self.params["W1"].shape, self.params["W2"].shape[1]
@@ -157,29 +173,38 @@ class TwoLayerNet:
             y = as_labels(y, names[1], X.shape[0], C)
         return X, y
 
-    # -- the two passes --------------------------------------------------------------------------
+    # -- the two passes, on checked arrays -------------------------------------------------------
 
     def _forward(self, X, with_probs=True):
+        """The trace and the activation's cache."""
         p = self.params
-        y1, _ = _affine_forward(X, p["W1"], p["b1"])  # (N, H)
-        h1 = _relu_forward(y1)[0] if self.activation is None else self.activation.forward(y1)
-        y2, _ = _affine_forward(h1, p["W2"], p["b2"])  # (N, C)
-        return Trace(X, y1, h1, y2, _softmax(y2) if with_probs else None)
+        y1, _ = affine.forward(X, p["W1"], p["b1"])  # (N, H)
+        h1, hidden = self.activation.forward(y1)  # (N, H)
+        y2, _ = affine.forward(h1, p["W2"], p["b2"])  # (N, C)
+        probs = softmax_loss.probs(y2) if with_probs else None
+        return Trace(X, y1, h1, y2, probs), hidden
 
-    def _backward(self, trace, y, reg, need_dX=True):
+    def _backward(self, trace, hidden, y, reg, need_dX=True):
         p = self.params
-        loss, dy2 = _softmax_cross_entropy(trace.y2, y)  # (N, C)
-        dh1, dW2, db2 = _affine_backward(dy2, AffineCache(trace.h1, p["W2"]))
-        if self.activation is None:
-            dy1 = _relu_backward(dh1, ReluCache(trace.y1), self.relu_at_zero)  # (N, H)
-        else:
-            dy1 = self.activation.backward(dh1, trace.y1)
-        dX, dW1, db1 = _affine_backward(dy1, AffineCache(trace.X, p["W1"]), need_dx=need_dX)
+        loss, dy2 = softmax_loss.loss(trace.y2, y)  # (N, C)
+        dh1, dW2, db2 = affine.backward(dy2, AffineCache(trace.h1, p["W2"]))  # (N, H)
+        dy1 = self.activation.backward(dh1, hidden)  # (N, H)
+        dX, dW1, db1 = affine.backward(dy1, AffineCache(trace.X, p["W1"]), need_dx=need_dX)
         if reg:
             loss += reg * float(np.vdot(p["W1"], p["W1"]) + np.vdot(p["W2"], p["W2"]))
             dW1 += 2 * reg * p["W1"]
             dW2 += 2 * reg * p["W2"]
         return Gradients(loss, dy2, dW2, db2, dh1, dy1, dW1, db1, dX)
+
+    def _loss(self, X, y=None, reg=0.0):
+        """:meth:`loss` on checked arguments: the step the training loop repeats."""
+        trace, hidden = self._forward(X, with_probs=False)  # backward reads y2, not probs
+        if y is None:
+            return trace.y2
+        g = self._backward(trace, hidden, y, reg, need_dX=False)
+        return g.loss, {"W1": g.dW1, "b1": g.db1, "W2": g.dW2, "b2": g.db2}
+
+    # -- the public interface --------------------------------------------------------------------
 
     def forward(self, X):
         """Run the forward pass on ``X`` (N, D) and return its :class:`Trace`.
@@ -190,13 +215,14 @@ class TwoLayerNet:
         [('X', (5, 2)), ('y1', (5, 3)), ('h1', (5, 3)), ('y2', (5, 4)), ('probs', (5, 4))]
         """
         X, _ = self._check_batch(X)
-        return self._forward(X)
+        return self._forward(X)[0]
 
     def backward(self, trace, y, reg=0.0, need_dX=True):
         """Backpropagate the loss of a :class:`Trace` with labels ``y`` (N,) to every intermediate.
 
         ``reg`` adds ``reg * (sum(W1**2) + sum(W2**2))`` to the loss. Returns :class:`Gradients`;
         ``need_dX=False`` skips ``dX``, the costliest product, which no parameter update needs.
+        The activation's cache is made again from ``trace.y1`` (a trace holds arrays only).
 
         >>> net = TwoLayerNet(2, 3, 4, seed=0)
         >>> g = net.backward(net.forward(np.ones((5, 2))), [0, 1, 2, 3, 0])
@@ -209,7 +235,8 @@ class TwoLayerNet:
             )
         _, y = self._check_batch(trace.X, y, names=("trace.X", "y"))
         reg = as_scalar(reg, "reg", minimum=0.0)
-        return self._backward(trace, y, reg, need_dX)
+        _, hidden = self.activation.forward(trace.y1)
+        return self._backward(trace, hidden, y, reg, need_dX)
 
     def loss(self, X, y=None, reg=0.0):
         """Scores (N, C) when ``y`` is None; else ``(loss, grads)`` with grads keyed like params.
@@ -217,12 +244,7 @@ class TwoLayerNet:
         ``reg`` adds ``reg * (sum(W1**2) + sum(W2**2))`` to the loss, as in the cs231n notebook.
         """
         X, y = self._check_batch(X, y)
-        reg = as_scalar(reg, "reg", minimum=0.0)
-        trace = self._forward(X, with_probs=False)
-        if y is None:
-            return trace.y2
-        g = self._backward(trace, y, reg, need_dX=False)
-        return g.loss, {"W1": g.dW1, "b1": g.db1, "W2": g.dW2, "b2": g.db2}
+        return self._loss(X, y, as_scalar(reg, "reg", minimum=0.0))
 
     def predict(self, X):
         """Predicted labels (N,): the class of largest score for each row of ``X`` (N, D).
@@ -233,9 +255,29 @@ class TwoLayerNet:
         array([2, 2])
         """
         X, _ = self._check_batch(X)
-        return self._forward(X, with_probs=False).y2.argmax(axis=1)
+        return self._loss(X).argmax(axis=1)
 
-    # -- training --------------------------------------------------------------------------------
+    def kinks_within(self, X, h):
+        """How many activation inputs a step of ``h`` in ``W1`` or ``b1`` can push across a kink.
+
+        A step of ``h`` in ``b1[j]`` moves ``y1[n, j]`` by ``h``, and one in ``W1[i, j]`` moves it
+        by ``h * X[n, i]``; ``y1[n, j]`` counts when ``|y1[n, j]|`` is below that reach. Moving W2
+        or b2 never moves an activation's input. A smooth activation has no kinks to count.
+        :func:`~backprop_core.gradcheck.gradcheck` uses this to explain a kink's error.
+
+        >>> net = TwoLayerNet(3, 4, 2, seed=0)
+        >>> net.kinks_within(np.zeros((2, 3)), 1e-5)  # with X = 0 and b1 = 0, y1 is exactly 0
+        {'W1': 0, 'b1': 8}
+        """
+        X, _ = self._check_batch(X)
+        h = as_scalar(h, "h", positive=True)
+        if not getattr(self.activation, "kinks", True):
+            return {"W1": 0, "b1": 0}
+        y1 = np.abs(self._forward(X, with_probs=False)[0].y1)  # (N, H)
+        return {
+            "W1": int(np.count_nonzero(y1 < h * np.abs(X).max(axis=1, keepdims=True))),
+            "b1": int(np.count_nonzero(y1 < h)),
+        }
 
     def train(
         self,
@@ -255,7 +297,8 @@ class TwoLayerNet:
         Each epoch visits the training set once in a fresh random order, in ``ceil(N / batch_size)``
         minibatches (the last may be smaller). At the end of every epoch the accuracy on that
         epoch's last minibatch and on ``(X_val, y_val)`` is recorded and the learning rate is
-        multiplied by ``learning_rate_decay``, as in the cs231n assignment.
+        multiplied by ``learning_rate_decay``, as in the cs231n assignment. See
+        :func:`~backprop_core.training.sgd`, which runs the loop on this net's checked loss.
 
         Returns
         -------
@@ -273,16 +316,63 @@ class TwoLayerNet:
         >>> bool(history["loss_history"][-1] < 0.2 and history["val_acc_history"][-1] > 0.9)
         True
         """
+        X, y = self._check_batch(X, y)
+        X_val, y_val = self._check_batch(X_val, y_val, names=("X_val", "y_val"))
         return sgd(
-            self,
+            self._loss,  # the arrays are checked once, here, not at every step
+            self.params,
             X,
             y,
             X_val,
             y_val,
-            learning_rate,
-            learning_rate_decay,
-            reg,
-            num_iters,
-            batch_size,
-            verbose,
+            rng=self._rng,
+            learning_rate=learning_rate,
+            learning_rate_decay=learning_rate_decay,
+            reg=reg,
+            num_iters=num_iters,
+            batch_size=batch_size,
+            verbose=verbose,
         )
+
+
+def two_layer_loss(params, X, y, reg=0.0):
+    """The whole network as a function: ``(loss, grads)`` of ``params`` on ``(X, y)``.
+
+    ``params`` holds ``W1`` (D, H), ``b1`` (H,), ``W2`` (H, C) and ``b2`` (C,); ``grads`` is keyed
+    the same way. This is the signature the workbook's whole-network exercises ask for, and the
+    engine's answer :func:`~backprop_core.debugging.check` compares yours with.
+
+    >>> params = {"W1": np.eye(2), "b1": np.zeros(2), "W2": np.eye(2), "b2": np.zeros(2)}
+    >>> loss, grads = two_layer_loss(params, [[0.0, 0.0]], [1])
+    >>> round(loss, 6), grads["b2"]
+    (0.693147, array([ 0.5, -0.5]))
+    """
+    return TwoLayerNet.from_params(params).loss(X, y, reg)
+
+
+# -- what the registry's tests run ---------------------------------------------------------------
+
+
+def gradient_cases(rng):
+    """Every parameter of a 4-6-3 net with reg 0.05, inputs kept away from the ReLU's kink."""
+    net = TwoLayerNet(4, 6, 3, std=0.5, seed=int(rng.integers(1 << 30)))
+    X, y = rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
+    keep = np.abs(net.forward(X).y1).min(axis=1) > 1e-3  # a sample near a kink is left out
+    X, y = X[keep], y[keep]
+    _, grads = net.loss(X, y, reg=0.05)
+    for name, param in net.params.items():
+
+        def f(value, name=name):
+            return np.float64(
+                TwoLayerNet.from_params({**net.params, name: value}).loss(X, y, 0.05)[0]
+            )
+
+        yield GradientCase(f"d{name}", f, param.copy(), np.float64(1.0), grads[name])
+
+
+def jacobian_cases(rng):
+    """None: a whole network's Jacobian is its stages' Jacobians, checked one by one."""
+    return iter(())
+
+
+__all__ = ["PARAM_NAMES", "Gradients", "Trace", "TwoLayerNet", "two_layer_loss"]

@@ -1,56 +1,103 @@
-"""Minibatch stochastic gradient descent, the training loop of :meth:`TwoLayerNet.train`.
+"""Minibatch stochastic gradient descent: the training loop of :meth:`TwoLayerNet.train`.
 
-Each epoch visits the training set once in a fresh random order (the net's own generator), in
-``ceil(N / batch_size)`` minibatches, the last possibly smaller; after each epoch the accuracies
-are recorded and the learning rate decays, as in the cs231n assignment. The loop validates its
-arguments once and then calls the net's unchecked passes.
+The loop knows nothing of the model: it takes a loss function in cs231n's form, ``loss(X, y=None,
+reg=0.0)`` giving the scores (N, C) when ``y`` is None and ``(loss, grads)`` otherwise, and the
+dict of parameters that ``grads`` is keyed like, which it updates in place. Each epoch visits the
+training set once in a fresh random order, in ``ceil(N / batch_size)`` minibatches, the last
+possibly smaller; after each epoch the accuracies are recorded and the learning rate decays, as in
+the cs231n assignment.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ._checks import as_count, as_scalar
 
 
 def sgd(
-    net, X, y, X_val, y_val, learning_rate, learning_rate_decay, reg, num_iters, batch_size, verbose
+    loss,
+    params,
+    X,
+    y,
+    X_val,
+    y_val,
+    *,
+    rng=None,
+    learning_rate=1e-3,
+    learning_rate_decay=0.95,
+    reg=0.0,
+    num_iters=100,
+    batch_size=200,
+    verbose=False,
 ):
-    """Train ``net`` in place; returns ``loss_history``, ``train_acc_history``, ``val_acc_history``.
+    """Train ``params`` in place by minibatch SGD on ``loss``; returns the histories.
 
-    See :meth:`backprop_core.net.TwoLayerNet.train` for the arguments.
+    Parameters
+    ----------
+    loss : callable
+        ``loss(X_batch, y_batch, reg) -> (loss, grads)`` and ``loss(X) -> scores`` (N, C).
+    params : dict of ndarray
+        Updated in place: ``params[name] -= learning_rate * grads[name]``.
+    X, y, X_val, y_val : ndarray
+        Training and validation data, (N, D) and (N,), already checked by the caller.
+    rng : numpy Generator, int or None
+        Source of each epoch's order.
+
+    Returns
+    -------
+    dict
+        ``loss_history`` (one entry per iteration), ``train_acc_history`` (accuracy on each
+        epoch's last minibatch) and ``val_acc_history`` (on the validation set, each epoch).
+
+    >>> from backprop_core import TwoLayerNet, spiral
+    >>> X, y = spiral(n_per_class=20)
+    >>> net = TwoLayerNet(2, 10, 3, std=0.1, seed=0)
+    >>> history = sgd(net.loss, net.params, X, y, X, y, rng=0, learning_rate=0.5, num_iters=6,
+    ...               batch_size=30)
+    >>> len(history["loss_history"]), len(history["val_acc_history"])
+    (6, 3)
     """
-    X, y = net._check_batch(X, y)
-    X_val, y_val = net._check_batch(X_val, y_val, names=("X_val", "y_val"))
+    if not callable(loss):
+        raise TypeError(f"loss must be a function loss(X, y, reg); got {type(loss).__name__}")
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays; got {type(params).__name__}")
+    rng = np.random.default_rng(rng)
     learning_rate = as_scalar(learning_rate, "learning_rate", positive=True)
     decay = as_scalar(learning_rate_decay, "learning_rate_decay", positive=True)
     reg = as_scalar(reg, "reg", minimum=0.0)
     num_iters = as_count(num_iters, "num_iters")
-    n = X.shape[0]
+    n = len(X)
     batch_size = min(as_count(batch_size, "batch_size"), n)
     per_epoch = math.ceil(n / batch_size)
     history = {"loss_history": [], "train_acc_history": [], "val_acc_history": []}
     for it in range(num_iters):
         step = it % per_epoch
         if step == 0 and per_epoch > 1:  # a full batch needs no shuffle: order is irrelevant
-            order = net._rng.permutation(n)
+            order = rng.permutation(n)
             X_epoch, y_epoch = X[order], y[order]
         elif it == 0:
             X_epoch, y_epoch = X, y
         batch = slice(step * batch_size, (step + 1) * batch_size)
         X_batch, y_batch = X_epoch[batch], y_epoch[batch]
-        trace = net._forward(X_batch, with_probs=False)  # backward reads y2, not probs
-        g = net._backward(trace, y_batch, reg, need_dX=False)
-        for name, param in net.params.items():
-            grad = getattr(g, "d" + name)  # this step's own array: scale it in place
+        value, grads = loss(X_batch, y_batch, reg)
+        epoch_ends = step == per_epoch - 1
+        if epoch_ends:  # the minibatch's accuracy before this step's update, as cs231n records it
+            history["train_acc_history"].append(_accuracy(loss(X_batch), y_batch))
+        for name, param in params.items():
+            grad = grads[name]  # this step's own array: scale it in place
             grad *= learning_rate
             param -= grad
-        history["loss_history"].append(g.loss)
+        history["loss_history"].append(value)
         if verbose and it % 100 == 0:
-            print(f"iteration {it} / {num_iters}: loss {g.loss:.6f}")
-        if step == per_epoch - 1:
-            history["train_acc_history"].append(float((trace.y2.argmax(1) == y_batch).mean()))
-            val_scores = net._forward(X_val, with_probs=False).y2
-            history["val_acc_history"].append(float((val_scores.argmax(1) == y_val).mean()))
+            print(f"iteration {it} / {num_iters}: loss {value:.6f}")
+        if epoch_ends:
+            history["val_acc_history"].append(_accuracy(loss(X_val), y_val))
             learning_rate *= decay
     return history
+
+
+def _accuracy(scores, y) -> float:
+    return float((scores.argmax(axis=1) == y).mean())

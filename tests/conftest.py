@@ -1,4 +1,4 @@
-"""Shared fixtures: seeded generators and inputs kept away from the ReLU kink."""
+"""Shared fixtures: a seeded generator and a small batch (helpers live in helpers.py)."""
 
 import numpy as np
 import pytest
@@ -7,11 +7,6 @@ import pytest
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
-
-
-def away_from_zero(a, margin=0.1):
-    """``a`` with every entry pushed at least ``margin`` away from 0, keeping its sign."""
-    return np.where(a >= 0, a + margin, a - margin)
 
 
 @pytest.fixture

@@ -1,33 +1,27 @@
-"""diagnose() names the cause of every gallery bug and never accuses the engine; check() agrees."""
+"""diagnose() names the cause of every gallery bug and never accuses the engine; check() agrees.
+
+The stages, their engines and their bugs all come from the registry.
+"""
 
 import numpy as np
 import pytest
 
-from backprop_core import TwoLayerNet, layers
-from backprop_core.debug import HINTS, STAGES, diagnose
-from backprop_core.exercises import check
-from backprop_core.gallery import BUGS
+from backprop_core import layers, registry, two_layer_loss
+from backprop_core.debugging import BUGS, check, diagnose
+from backprop_core.debugging.diagnose import HINTS, spec_of
 
-ENGINE = {
-    "softmax_cross_entropy": layers.softmax_cross_entropy,
-    "affine_backward": layers.affine_backward,
-    "relu_backward": layers.relu_backward,
-}
+NAMES = registry.NAMES
 
 
-def engine_two_layer_loss(params, X, y, reg):
-    net = TwoLayerNet(*params["W1"].shape, params["W2"].shape[1])
-    net.params = {k: v.copy() for k, v in params.items()}
-    return net.loss(X, y, reg)
-
-
-ENGINE["two_layer_loss"] = engine_two_layer_loss
-
-
-def test_the_gallery_covers_every_stage_and_the_issue_list():
-    assert {bug.stage for bug in BUGS} == set(STAGES)
-    assert len(BUGS) >= 10
-    assert all(bug.cause in HINTS for bug in BUGS)
+@pytest.mark.parametrize("stage", NAMES)
+def test_every_stage_has_bugs_and_a_hint_for_each_cause(stage):
+    spec = spec_of(stage)
+    bugs = [bug for bug in BUGS if bug.stage == stage]
+    assert bugs, f"{stage} has no broken version in the gallery"
+    for bug in bugs:
+        assert spec.hints.get(bug.cause) or HINTS.get(bug.cause), (stage, bug.cause)
+    assert {bug.stage for bug in BUGS} <= set(NAMES)
+    assert len({bug.name for bug in BUGS}) == len(BUGS), "bug names are unique"
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[b.name for b in BUGS])
@@ -38,11 +32,11 @@ def test_diagnose_names_the_cause_of_every_gallery_bug(bug):
     assert found.hint and found.hint in str(found)
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", NAMES)
 def test_no_false_alarm_on_the_engine_over_many_seeds(stage):
     """100 random draws of every case (kinks included): the engine is never accused."""
     for seed in range(100):
-        found = diagnose(ENGINE[stage], stage, seed=seed)
+        found = diagnose(spec_of(stage).engine, stage, seed=seed)
         assert found.ok, f"seed {seed}: {found}"
 
 
@@ -63,7 +57,7 @@ def test_the_stage_at_fault_is_named(name, culprit):
 
 def test_a_whole_net_with_a_wrong_layer_2_bias_points_at_layer_2():
     def wrong_db2(params, X, y, reg):
-        loss, grads = engine_two_layer_loss(params, X, y, reg)
+        loss, grads = two_layer_loss(params, X, y, reg)
         return loss, {**grads, "b2": 2 * grads["b2"] + 0.1}
 
     found = diagnose(wrong_db2, "two_layer_loss")
@@ -85,9 +79,9 @@ def test_diagnose_leaves_its_own_cases_untouched_by_a_mutating_candidate():
     assert diagnose(layers.relu_backward, "relu_backward").ok  # fresh cases each call
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", NAMES)
 def test_check_passes_the_engine(stage):
-    result = check(ENGINE[stage], stage)
+    result = check(spec_of(stage).engine, stage)
     assert result.passed and str(result).startswith("passed:")
 
 

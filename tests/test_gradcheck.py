@@ -59,12 +59,16 @@ def test_gradcheck_passes_the_network(toy):
     assert "W2     (6, 3)" in str(report)
 
 
-class DoubledW2(TwoLayerNet):
-    """A deliberately broken backward pass: dW2 twice too large."""
+class DoubledW2:
+    """A model of one's own, written the cs231n way, whose dW2 is twice too large."""
 
-    def _backward(self, trace, y, reg, need_dX=True):
-        g = super()._backward(trace, y, reg, need_dX)
-        return g._replace(dW2=2 * g.dW2)
+    def __init__(self, *sizes, **options):
+        self.net = TwoLayerNet(*sizes, **options)
+        self.params = self.net.params
+
+    def loss(self, X, y=None, reg=0.0):
+        loss, grads = self.net.loss(X, y, reg)
+        return loss, {**grads, "W2": 2 * grads["W2"]}
 
 
 def test_gradcheck_names_the_wrong_parameter(toy):
@@ -94,3 +98,33 @@ def test_gradcheck_counts_kinks_a_step_can_cross(toy):
     assert rows["b1"].verdict != "good" and rows["W1"].verdict == "good"
     assert "6 ReLU inputs within reach of 0" in str(report).splitlines()[2]
     assert all(np.array_equal(net.params[k], params_before[k]) for k in net.params)
+
+
+class AssignmentTwoModel:
+    """cs231n's assignment-2 style: ``reg`` is an attribute and ``loss(X, y)`` takes no reg."""
+
+    def __init__(self, reg):
+        self.net = TwoLayerNet(4, 6, 3, std=0.5, seed=0)
+        self.params, self.reg = self.net.params, reg
+
+    def loss(self, X, y=None):
+        return self.net.loss(X, y, self.reg)
+
+
+def test_gradcheck_takes_any_model_with_params_and_loss(toy):
+    X, y = toy
+    report = gradcheck(AssignmentTwoModel(reg=0.2), X, y)
+    assert report.ok and [row.name for row in report.rows] == ["W1", "b1", "W2", "b2"]
+    assert all(row.kinks == 0 for row in report.rows)  # it cannot say where its kinks are
+
+
+def test_gradcheck_refuses_what_is_not_a_model_and_names_a_missing_gradient(toy):
+    X, y = toy
+    with pytest.raises(TypeError, match="model must have a params dict and a loss"):
+        gradcheck("net", X, y)
+    model = DoubledW2(4, 6, 3, std=0.5, seed=0)
+    model.loss = lambda X, y, reg=0.0: (1.0, {"W1": np.zeros((4, 6))})
+    with pytest.raises(
+        ValueError, match=r"grads\['b1'\] with the shape of params\['b1'\] \(6,\); got nothing"
+    ):
+        gradcheck(model, X, y)

@@ -1,21 +1,21 @@
-"""Full Jacobians: checked against central differences and contracted into the compact formulas."""
+"""Full Jacobians: their structure (the seed's Kronecker sparsity, diagonal masks, diag(p) - p p^T).
+
+Each Jacobian against central differences and contracted into its backward result is tested
+for every registered stage in test_registry.py.
+"""
 
 import numpy as np
 import pytest
-from conftest import away_from_zero
+from helpers import away_from_zero, numerical_jacobian
 
 from backprop_core import (
-    affine_backward,
-    affine_forward,
     affine_jacobian,
     flatten_jacobian,
-    numerical_gradient_array,
     rel_error,
     relu_backward,
     relu_forward,
     relu_jacobian,
     softmax,
-    softmax_cross_entropy,
     softmax_jacobian,
     vjp,
 )
@@ -23,41 +23,10 @@ from backprop_core import (
 EXACT = 1e-12  # a contraction of the full Jacobian against the compact backward formula
 
 
-def numerical_jacobian(f, x):
-    """Jacobian of f at x by central differences, one output entry at a time."""
-    out_shape = np.shape(f(x))
-    J = np.zeros(out_shape + x.shape)
-    for idx in np.ndindex(out_shape):
-        unit = np.zeros(out_shape)
-        unit[idx] = 1.0
-        J[idx] = numerical_gradient_array(f, x, unit)
-    return J
-
-
 @pytest.fixture
 def affine(rng):
     x, W, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
     return x, W, b, rng.standard_normal((3, 2))
-
-
-def test_affine_jacobians_match_central_differences(affine):
-    x, W, b, _ = affine
-    for wrt, arg, f in [
-        ("W", W, lambda v: affine_forward(x, v, b)[0]),
-        ("b", b, lambda v: affine_forward(x, W, v)[0]),
-        ("x", x, lambda v: affine_forward(v, W, b)[0]),
-    ]:
-        J = affine_jacobian(x, W, wrt)
-        assert J.shape == (3, 2, *arg.shape)
-        assert np.allclose(J, numerical_jacobian(f, arg.copy()), rtol=0, atol=1e-9), wrt
-
-
-def test_contracting_affine_jacobians_gives_the_backward_pass(affine):
-    x, W, b, dout = affine
-    dx, dW, db = affine_backward(dout, affine_forward(x, W, b)[1])
-    assert rel_error(vjp(affine_jacobian(x, W, "W"), dout), dW) <= EXACT
-    assert rel_error(vjp(affine_jacobian(x, W, "b"), dout), db) <= EXACT
-    assert rel_error(vjp(affine_jacobian(x, W, "x"), dout), dx) <= EXACT
 
 
 def test_weight_jacobian_has_the_seeds_kronecker_sparsity(affine):
@@ -105,12 +74,3 @@ def test_softmax_jacobian_is_diag_p_minus_p_pT(rng):
         assert np.linalg.matrix_rank(blocks[n]) == 2  # C - 1: shifting all scores changes nothing
     full = softmax_jacobian(scores, full=True)
     assert np.allclose(full, numerical_jacobian(softmax, scores), rtol=0, atol=1e-9)
-
-
-def test_softmax_jacobian_contracted_with_dloss_dprobs_gives_dscores(rng):
-    scores, y = rng.standard_normal((4, 3)), np.array([0, 2, 2, 1])
-    p = softmax(scores)
-    dprobs = np.zeros_like(p)
-    dprobs[np.arange(4), y] = -1 / (4 * p[np.arange(4), y])  # d/dp of mean -log p[y]
-    _, dscores = softmax_cross_entropy(scores, y)
-    assert rel_error(vjp(softmax_jacobian(scores, full=True), dprobs), dscores) <= EXACT

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import away_from_zero
+from helpers import away_from_zero
 
 from backprop_core import (
     affine_backward,

@@ -85,14 +85,14 @@ def test_nbval_fails_when_the_engine_changes_behind_the_notebooks(tmp_path):
     """Sum the bias gradient over the wrong axis inside the kernel: notebook 04 must fail."""
     (tmp_path / "sitecustomize.py").write_text(
         textwrap.dedent("""
-        import backprop_core.layers as layers
-        _original = layers._affine_backward
+        from backprop_core.layers import affine
+        original = affine.backward
 
-        def _wrong_axis(dout, cache, need_dx=True):
-            dx, dW, _ = _original(dout, cache, need_dx)
+        def wrong_axis(dout, cache, need_dx=True):
+            dx, dW, _ = original(dout, cache, need_dx)
             return dx, dW, dout.sum(axis=1)
 
-        layers._affine_backward = _wrong_axis
+        affine.backward = wrong_axis  # the kernel behind affine_backward and TwoLayerNet
     """)
     )
     env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}

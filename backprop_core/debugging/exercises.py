@@ -1,7 +1,7 @@
 """check(): feedback on a function a learner writes in a workbook exercise.
 
-The same stages and signatures as :func:`backprop_core.debug.diagnose`: ``"softmax_cross_entropy"``,
-``"affine_backward"``, ``"relu_backward"`` (vector and matrix inputs) and ``"two_layer_loss"``.
+The stages and signatures are those of :data:`backprop_core.registry.STAGES`
+(``"softmax_cross_entropy"``, ``"affine_backward"``, ``"relu_backward"``, ``"two_layer_loss"``).
 The function runs on the cases learners forget (N = 1, non-square shapes, inputs exactly 0,
 float32); the result says whether it passed and, if not, what is wrong, where, and what to read.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .debug import diagnose
+from .diagnose import diagnose
 
 
 class Result(NamedTuple):

@@ -1,0 +1,176 @@
+"""The affine map ``out = x @ W + b``: kernels, the checked cs231n pair, and its full Jacobian.
+
+``forward``/``backward`` are the kernels: they trust their arguments and are what a network calls
+after checking a batch once. ``affine_forward``/``affine_backward`` check theirs and call them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._checks import as_cache, as_float_array, check_shape
+from ..registry import GradientCase, JacobianCase
+
+
+class AffineCache(NamedTuple):
+    """What ``affine_backward`` needs: the input ``x`` (N, D) and the weights ``W`` (D, M)."""
+
+    x: np.ndarray
+    W: np.ndarray
+
+
+def forward(x, W, b):
+    """Kernel of :func:`affine_forward`, for trusted arrays."""
+    out = x @ W  # (N, M)
+    out += b
+    return out, AffineCache(x, W)
+
+
+def backward(dout, cache, need_dx=True):
+    """Kernel of :func:`affine_backward`; ``need_dx=False`` skips ``dx`` (returned as None)."""
+    x, W = cache
+    dW = (dout.T @ x).T  # (D, M): seed eq. (3), x^T dout (OpenBLAS is faster this way round)
+    db = dout.sum(axis=0)  # (M,): one incoming gradient per sample, summed
+    dx = dout @ W.T if need_dx else None  # (N, D)
+    return dx, dW, db
+
+
+def affine_forward(x, W, b):
+    """Affine map ``out = x @ W + b`` of a batch.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+    W : array_like, shape (D, M)
+    b : array_like, shape (M,)
+
+    Returns
+    -------
+    out : ndarray, shape (N, M)
+    cache : AffineCache
+        ``(x, W)``, for :func:`affine_backward`.
+
+    Examples
+    --------
+    >>> W = [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+    >>> out, cache = affine_forward([[1.0, 2.0]], W, [0.0, 0.0, 1.0])
+    >>> out
+    array([[1., 2., 4.]])
+    """
+    x = as_float_array(x, "x", ndim=2)
+    W = as_float_array(W, "W", ndim=2)
+    check_shape(W, "W", (x.shape[1], None), "(D, M)", f"to match x of shape {x.shape}")
+    b = as_float_array(b, "b", ndim=1)
+    check_shape(b, "b", (W.shape[1],), "(M,)", f"to match W of shape {W.shape}")
+    return forward(x, W, b)
+
+
+def affine_backward(dout, cache):
+    """Gradients of the affine map with respect to its input, weights and bias.
+
+    Parameters
+    ----------
+    dout : array_like, shape (N, M)
+        Upstream gradient dL/dout.
+    cache : AffineCache
+        From :func:`affine_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+        ``dout @ W.T``.
+    dW : ndarray, shape (D, M)
+        ``x.T @ dout`` (the seed's eq. 3).
+    db : ndarray, shape (M,)
+        ``dout`` summed over the N samples.
+
+    Examples
+    --------
+    >>> out, cache = affine_forward([[1.0, 2.0], [3.0, 4.0]], [[1.0], [1.0]], [0.5])
+    >>> dx, dW, db = affine_backward([[1.0], [1.0]], cache)
+    >>> dx, dW.ravel(), db
+    (array([[1., 1.], [1., 1.]]), array([4., 6.]), array([2.]))
+    """
+    x, W = as_cache(cache, "AffineCache (x, W)", 2)
+    dout = as_float_array(dout, "dout", ndim=2)
+    check_shape(
+        dout, "dout", (x.shape[0], W.shape[1]), "(N, M)", "to match the output of affine_forward"
+    )
+    return backward(dout, AffineCache(x, W))
+
+
+def affine_jacobian(x, W, wrt):
+    """Jacobian of ``out = x @ W + b`` with respect to ``"W"``, ``"b"`` or ``"x"``.
+
+    The bias does not appear: no entry of these Jacobians depends on it.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+    W : array_like, shape (D, M)
+    wrt : {"W", "b", "x"}
+
+    Returns
+    -------
+    ndarray
+        ``wrt="W"``: (N, M, D, M), ``d out[p, q] / d W[i, j] = 1{q = j} x[p, i]`` (seed eq. 2);
+        ``wrt="b"``: (N, M, M), ``1{q = j}``; ``wrt="x"``: (N, M, N, D), ``1{p = r} W[s, q]``.
+
+    >>> J = affine_jacobian([[1.0, 2.0]], [[0.0], [0.0]], "W")
+    >>> J.shape, J[0, 0, :, 0]
+    ((1, 1, 2, 1), array([1., 2.]))
+    """
+    x = as_float_array(x, "x", ndim=2)
+    W = as_float_array(W, "W", ndim=2)
+    check_shape(W, "W", (x.shape[1], None), "(D, M)", f"to match x of shape {x.shape}")
+    (N, D), M = x.shape, W.shape[1]
+    dtype = np.result_type(x, W)
+    diag_M = np.arange(M)
+    if wrt == "W":
+        J = np.zeros((N, M, D, M), dtype=dtype)
+        J[:, diag_M, :, diag_M] = x  # the entries q = j hold x[p, i]; all others are 0
+    elif wrt == "b":
+        J = np.zeros((N, M, M), dtype=dtype)
+        J[:, diag_M, diag_M] = 1  # one identity block per sample
+    elif wrt == "x":
+        J = np.zeros((N, M, N, D), dtype=dtype)
+        diag_N = np.arange(N)
+        J[diag_N, :, diag_N, :] = W.T  # sample p only depends on row p of x
+    else:
+        raise ValueError(f"wrt must be one of 'W', 'b', 'x'; got {wrt!r}")
+    return J
+
+
+# -- what the registry's tests run: each gradient against central differences and the Jacobian ---
+
+
+def _sample(rng, N=3, D=4, M=2):
+    return rng.standard_normal((N, D)), rng.standard_normal((D, M)), rng.standard_normal(M)
+
+
+def gradient_cases(rng):
+    """dx, dW and db of a (3, 4) -> (3, 2) map, each with the function of that one argument."""
+    x, W, b = _sample(rng)
+    dout = rng.standard_normal((3, 2))
+    dx, dW, db = affine_backward(dout, affine_forward(x, W, b)[1])
+    yield GradientCase("dx", lambda v: affine_forward(v, W, b)[0], x, dout, dx)
+    yield GradientCase("dW", lambda v: affine_forward(x, v, b)[0], W, dout, dW)
+    yield GradientCase("db", lambda v: affine_forward(x, W, v)[0], b, dout, db)
+
+
+def jacobian_cases(rng):
+    """The three Jacobians of :func:`affine_jacobian`, with the gradient each contracts to."""
+    x, W, b = _sample(rng)
+    dout = rng.standard_normal((3, 2))
+    dx, dW, db = affine_backward(dout, affine_forward(x, W, b)[1])
+    for wrt, arg, f, analytic in (
+        ("W", W, lambda v: affine_forward(x, v, b)[0], dW),
+        ("b", b, lambda v: affine_forward(x, W, v)[0], db),
+        ("x", x, lambda v: affine_forward(v, W, b)[0], dx),
+    ):
+        yield JacobianCase(f"d out/d{wrt}", f, arg, affine_jacobian(x, W, wrt), dout, analytic)
+
+
+__all__ = ["AffineCache", "affine_backward", "affine_forward", "affine_jacobian"]

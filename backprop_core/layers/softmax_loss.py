@@ -1,0 +1,144 @@
+"""The softmax and its mean cross-entropy loss: kernels, checked functions, the softmax Jacobian.
+
+``probs``/``loss`` are the kernels a network calls on trusted arrays; :func:`softmax` and
+:func:`softmax_cross_entropy` check their arguments first. A loss returns ``(loss, dscores)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import as_float_array, as_labels
+from ..registry import GradientCase, JacobianCase
+
+
+def probs(scores):
+    """Kernel of :func:`softmax`, for a trusted (N, C) float array."""
+    exps = np.exp(scores - scores.max(axis=1, keepdims=True))  # no overflow: every exponent <= 0
+    exps /= exps.sum(axis=1, keepdims=True)
+    return exps
+
+
+def loss(scores, y):
+    """Kernel of :func:`softmax_cross_entropy`, for trusted scores (N, C) and labels (N,)."""
+    n, C = scores.shape
+    rows = np.arange(n)
+    # scores.max(axis=1), written as a lookup of argmax: several times faster for a few classes
+    shifted = scores - scores[rows, scores.argmax(axis=1)][:, None]  # (N, C), every entry <= 0
+    exps = np.exp(shifted)
+    sums = exps @ np.ones(C, dtype=exps.dtype)  # (N,) row sums, each >= 1 so its log is finite
+    # -log p[i, y_i] = log(sum_j exp(shifted[i, j])) - shifted[i, y_i], summed then averaged
+    value = (np.log(sums).sum() - shifted[rows, y].sum()) / n
+    dscores = exps
+    dscores /= (n * sums)[:, None]  # probs / N
+    dscores[rows, y] -= 1 / n
+    return float(value), dscores
+
+
+def _as_scores(scores):
+    scores = as_float_array(scores, "scores")
+    if scores.ndim != 2:
+        raise ValueError(
+            f"scores must be 2-dimensional (N, C), one row per sample; got shape {scores.shape}"
+            " (for a single sample use scores[None, :])"
+        )
+    return scores
+
+
+def softmax(scores):
+    """Row-wise softmax, computed stably by first subtracting each row's maximum.
+
+    Parameters
+    ----------
+    scores : array_like, shape (N, C)
+
+    Returns
+    -------
+    probs : ndarray, shape (N, C)
+        Each row is positive and sums to 1.
+
+    >>> softmax([[0.0, 0.0], [1000.0, 0.0]]).round(6)
+    array([[0.5, 0.5], [1. , 0. ]])
+    """
+    return probs(_as_scores(scores))
+
+
+def softmax_cross_entropy(scores, y):
+    """Mean softmax cross-entropy loss over the batch and its gradient with respect to the scores.
+
+    ``L = (1/N) sum_i -log(p_{i, y_i})`` with ``p = softmax(scores)``, computed with log-sum-exp so
+    that scores of any finite size give a finite loss (the seed's direct ``np.exp`` overflows).
+
+    Parameters
+    ----------
+    scores : array_like, shape (N, C)
+    y : array_like of int, shape (N,)
+        Labels in ``[0, C)``.
+
+    Returns
+    -------
+    loss : float
+    dscores : ndarray, shape (N, C)
+        ``(p - onehot(y)) / N``.
+
+    >>> loss, dscores = softmax_cross_entropy([[0.0, 0.0]], [1])
+    >>> round(loss, 6), dscores
+    (0.693147, array([[ 0.5, -0.5]]))
+    """
+    scores = _as_scores(scores)
+    y = as_labels(y, "y", scores.shape[0], scores.shape[1])
+    return loss(scores, y)
+
+
+def softmax_jacobian(scores, full=False):
+    """Jacobian of the row-wise softmax: ``diag(p) - p p^T`` for each sample.
+
+    Parameters
+    ----------
+    scores : array_like, shape (N, C)
+    full : bool, default False
+        False gives the per-sample blocks, shape (N, C, C). True gives the Jacobian of the whole
+        (N, C) output with respect to the whole (N, C) input, shape (N, C, N, C), which is zero
+        between different samples and can be passed to :func:`~backprop_core.jacobians.vjp`.
+
+    >>> softmax_jacobian([[0.0, 0.0]])
+    array([[[ 0.25, -0.25], [-0.25,  0.25]]])
+    """
+    p = probs(as_float_array(scores, "scores", ndim=2))  # (N, C)
+    eye = np.eye(p.shape[1], dtype=p.dtype)
+    blocks = -p[:, :, None] * p[:, None, :]  # off the diagonal: -p_k p_j
+    # on it, p_k - p_k^2 = p_k (sum of the other p_j): summed directly, it keeps its precision
+    # when p_k is close to 1, where 1 - p_k would cancel
+    blocks[:, eye.astype(bool)] = p * (p @ (1 - eye))
+    if not full:
+        return blocks
+    N, C = p.shape
+    J = np.zeros((N, C, N, C), dtype=p.dtype)
+    J[np.arange(N), :, np.arange(N), :] = blocks
+    return J
+
+
+# -- what the registry's tests run ---------------------------------------------------------------
+
+
+def gradient_cases(rng):
+    """dscores of the mean loss, against central differences of the loss itself."""
+    scores, y = rng.standard_normal((4, 3)), np.array([0, 2, 2, 1])
+    analytic = softmax_cross_entropy(scores, y)[1]
+    f = lambda s: np.float64(softmax_cross_entropy(s, y)[0])  # noqa: E731
+    yield GradientCase("dscores", f, scores, np.float64(1.0), analytic)
+
+
+def jacobian_cases(rng):
+    """The whole (N, C, N, C) softmax Jacobian; contracted with dL/dprobs it gives dscores."""
+    scores, y = rng.standard_normal((4, 3)), np.array([0, 2, 2, 1])
+    p = softmax(scores)
+    rows = np.arange(len(y))
+    dprobs = np.zeros_like(p)
+    dprobs[rows, y] = -1 / (len(y) * p[rows, y])  # d/dp of mean -log p[y]
+    analytic = softmax_cross_entropy(scores, y)[1]
+    J = softmax_jacobian(scores, full=True)
+    yield JacobianCase("d probs/d scores", softmax, scores, J, dprobs, analytic)
+
+
+__all__ = ["softmax", "softmax_cross_entropy", "softmax_jacobian"]

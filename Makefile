@@ -1,6 +1,7 @@
 # Two commands for a fresh clone with only Python >= 3.10 and make:
 #   make lab    open the workbook in JupyterLab
-#   make test   run every test (ruff, pytest, doctests, nbval)
+#   make test   run every test (ruff, pytest, doctests, nbval, browser)
+# While working, make test-fast runs the unit tests and doctests only.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test lint bench notebooks html screenshots clean
+.PHONY: lab test test-fast lint bench notebooks html screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The fast lane while working: unit tests and doctests, no notebooks, no browser (under 30 s).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" tests backprop_core --ignore=tests/ui
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

@@ -18,7 +18,7 @@ from ._checks import as_count, as_float_array, as_labels, as_scalar, check_shape
 from .layers import affine, softmax_loss
 from .layers.affine import AffineCache
 from .layers.relu import ReLU
-from .registry import GradientCase
+from .stage import GradientCase, Stage
 from .training import sgd
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -349,6 +349,16 @@ def two_layer_loss(params, X, y, reg=0.0):
     """
     return TwoLayerNet.from_params(params).loss(X, y, reg)
 
+
+STAGE = Stage(
+    name="two_layer_loss",
+    title="the whole two-layer network",
+    signature="fn(params, X, y, reg) -> (loss, grads)",
+    notebook="06-Full-Backward-Pass",
+    numeric="backprop_core.net",
+    debugging="backprop_core.debugging.net",
+    symbolic="backprop_core.symbolic.net",
+)
 
 # -- what the registry's tests run ---------------------------------------------------------------
 

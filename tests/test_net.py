@@ -132,6 +132,7 @@ def test_train_records_one_loss_per_iteration_and_accuracies_per_epoch():
     assert again.train(X, y, X, y, learning_rate=0.5, num_iters=30, batch_size=40) == history
 
 
+@pytest.mark.slow
 def test_training_on_the_spiral_reproduces_the_cs231n_case_study():
     """cs231n case study: 100 hidden units, step 1, reg 1e-3 with a 1/2 factor, 10,000 steps.
 

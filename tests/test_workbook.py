@@ -80,6 +80,7 @@ def test_ignored_outputs_are_only_live_widgets():
     assert sorted(ignored) == with_explorer, ignored  # one per notebook with an explorer
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (WORKBOOK / "04-Bias-Gradient.ipynb").exists(), reason="needs notebook 04")
 def test_nbval_fails_when_the_engine_changes_behind_the_notebooks(tmp_path):
     """Sum the bias gradient over the wrong axis inside the kernel: notebook 04 must fail."""

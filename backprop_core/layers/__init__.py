@@ -21,7 +21,10 @@ from .affine import AffineCache, affine_backward, affine_forward, affine_jacobia
 from .relu import ReLU, ReluCache, relu_backward, relu_forward, relu_jacobian
 from .softmax_loss import softmax, softmax_cross_entropy, softmax_jacobian
 
+STAGES = (softmax_loss.STAGE, affine.STAGE, relu.STAGE)  # each stage's record, in registry order
+
 __all__ = [
+    "STAGES",
     "AffineCache",
     "ReLU",
     "ReluCache",

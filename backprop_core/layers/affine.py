@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import as_cache, as_float_array, check_shape
-from ..registry import GradientCase, JacobianCase
+from ..stage import GradientCase, JacobianCase, Stage
 
 
 class AffineCache(NamedTuple):
@@ -142,6 +142,16 @@ def affine_jacobian(x, W, wrt):
         raise ValueError(f"wrt must be one of 'W', 'b', 'x'; got {wrt!r}")
     return J
 
+
+STAGE = Stage(
+    name="affine_backward",
+    title="affine map out = x W + b",
+    signature="fn(dout, cache) -> (dx, dW, db)",
+    notebook="03-Weight-Gradient",
+    numeric="backprop_core.layers.affine",
+    debugging="backprop_core.debugging.affine",
+    symbolic="backprop_core.symbolic.affine",
+)
 
 # -- what the registry's tests run: each gradient against central differences and the Jacobian ---
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import as_cache, as_float_array, as_scalar, check_shape
-from ..registry import GradientCase, JacobianCase
+from ..stage import GradientCase, JacobianCase, Stage
 
 
 class ReluCache(NamedTuple):
@@ -116,6 +116,16 @@ class ReLU:
         """``dout`` masked by the sign of the cached input, ``at_zero`` at exact zeros."""
         return backward(dout, cache, self.at_zero)
 
+
+STAGE = Stage(
+    name="relu_backward",
+    title="ReLU max(0, x)",
+    signature="fn(dout, cache) -> dx",
+    notebook="05-ReLU-Gradient",
+    numeric="backprop_core.layers.relu",
+    debugging="backprop_core.debugging.relu",
+    symbolic="backprop_core.symbolic.relu",
+)
 
 # -- what the registry's tests run ---------------------------------------------------------------
 

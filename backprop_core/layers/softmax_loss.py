@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array, as_labels
-from ..registry import GradientCase, JacobianCase
+from ..stage import GradientCase, JacobianCase, Stage
 
 
 def probs(scores):
@@ -117,6 +117,16 @@ def softmax_jacobian(scores, full=False):
     J[np.arange(N), :, np.arange(N), :] = blocks
     return J
 
+
+STAGE = Stage(
+    name="softmax_cross_entropy",
+    title="softmax and its mean cross-entropy loss",
+    signature="fn(scores, y) -> (loss, dscores)",
+    notebook="02-Softmax-Gradient",
+    numeric="backprop_core.layers.softmax_loss",
+    debugging="backprop_core.debugging.softmax",
+    symbolic="backprop_core.symbolic.softmax",
+)
 
 # -- what the registry's tests run ---------------------------------------------------------------
 

@@ -3,16 +3,20 @@
 Figures are made with :class:`matplotlib.figure.Figure` directly, never through ``pyplot``: nothing
 here touches global state (no ``rcParams``, no current figure), so importing this module or
 building a figure changes nothing else in a session. One colour map for signed quantities
-(diverging, centred at zero) and one for masks, everywhere.
+(diverging, centred at zero) and one for masks, everywhere. A builder returns the artist it made,
+or a small record of them (:class:`Regions`), so an explorer updates it with ``set_data``.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from PIL import Image
 
 SIGNED_CMAP = "RdBu_r"  # gradients, weights, Jacobians: blue negative, white zero, red positive
@@ -33,7 +37,15 @@ def new_figure(width: float = 6.0, height: float = 3.0) -> Figure:
 
 
 def encode_png(canvas: FigureCanvasAgg) -> bytes:
-    """What the canvas holds now, as PNG bytes (fast compression: these images are small)."""
+    """What the canvas holds now, as PNG bytes (fast compression: these images are small).
+
+    Unlike :func:`png` it does not draw: an explorer blits its changed artists first.
+
+    >>> fig = new_figure(1, 1)
+    >>> fig.canvas.draw()
+    >>> encode_png(fig.canvas)[:4]
+    b'\\x89PNG'
+    """
     buffer = io.BytesIO()
     pixels = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     pixels.save(buffer, format="png", compress_level=1)
@@ -62,7 +74,11 @@ def image(fig: Figure):
 
 
 def signed_limit(values) -> float:
-    """Symmetric colour limit for signed data: the largest magnitude, or 1 for all zeros."""
+    """Symmetric colour limit for signed data: the largest magnitude, or 1 for all zeros.
+
+    >>> signed_limit([[-3.0, 2.0]]), signed_limit(np.zeros(3))
+    (3.0, 1.0)
+    """
     largest = float(np.max(np.abs(values))) if np.size(values) else 0.0
     return largest if largest > 0 else 1.0
 
@@ -70,7 +86,13 @@ def signed_limit(values) -> float:
 def signed_heatmap(ax, values, title: str = "", limit: float | None = None, colorbar: bool = True):
     """Show a 2-D signed array with the diverging map centred at zero; returns the image artist.
 
-    Later updates go through ``image.set_data`` (and ``image.set_clim`` if the range changes).
+    ``values`` is (M, K) (a vector is shown as one row); the colours span ``[-limit, limit]``,
+    by default :func:`signed_limit` of the values. Later updates go through ``image.set_data``
+    (and ``image.set_clim`` if the range changes).
+
+    >>> ax = new_figure(2, 2).add_subplot()
+    >>> signed_heatmap(ax, [[-1.0, 0.5]], "dW", colorbar=False).get_clim()
+    (-1.0, 1.0)
     """
     values = np.atleast_2d(values)
     lim = signed_limit(values) if limit is None else limit
@@ -82,14 +104,25 @@ def signed_heatmap(ax, values, title: str = "", limit: float | None = None, colo
 
 
 def mask_image(ax, mask, title: str = ""):
-    """Show a 0/1 mask (black where 1); returns the image artist."""
+    """Show a 0/1 mask (black where 1); returns the image artist.
+
+    >>> ax = new_figure(2, 2).add_subplot()
+    >>> mask_image(ax, [[0, 1]], "mask").get_array().tolist()
+    [[0.0, 1.0]]
+    """
     image = ax.imshow(np.atleast_2d(mask).astype(float), cmap=MASK_CMAP, vmin=0, vmax=1)
     ax.set_title(title)
     return image
 
 
 def label_matrix_axes(ax, rows: str, cols: str, shape) -> None:
-    """Integer ticks on both axes of a matrix plot, labelled with the seed's index names."""
+    """Integer ticks on both axes of a matrix plot, labelled with the seed's index names.
+
+    >>> ax = new_figure(2, 2).add_subplot()
+    >>> label_matrix_axes(ax, "sample", "hidden unit", (2, 3))
+    >>> ax.get_xlabel(), ax.get_xticks().tolist()
+    ('hidden unit', [0, 1, 2])
+    """
     n_rows, n_cols = shape
     ax.set_xticks(range(n_cols))
     ax.set_yticks(range(n_rows))
@@ -97,17 +130,50 @@ def label_matrix_axes(ax, rows: str, cols: str, shape) -> None:
     ax.set_ylabel(rows)
 
 
-def decision_regions(ax, predict, X, y, resolution: int = 200, padding: float = 0.2):
+@dataclass(frozen=True)
+class Regions:
+    """What :func:`decision_regions` drew: the region image, the scattered points, and the grid.
+
+    ``grid`` (resolution², 2) holds the plane's points in the image's pixel order, so a redraw
+    after training recomputes only the labels (:meth:`recolour`).
+    """
+
+    image: AxesImage
+    points: PathCollection
+    grid: np.ndarray
+
+    def recolour(self, predict) -> None:
+        """Colour the plane again by ``predict`` (a net after training), through ``set_data``.
+
+        >>> fig = new_figure(2, 2)
+        >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1])
+        >>> regions = decision_regions(fig.add_subplot(), lambda p: 0 * p[:, 0], X, y, resolution=4)
+        >>> regions.recolour(lambda p: (p[:, 0] > 0.5).astype(int))
+        >>> regions.image.get_array().tolist()[0]
+        [0, 0, 1, 1]
+        """
+        shape = self.image.get_array().shape
+        self.image.set_data(predict(self.grid).reshape(shape))
+
+
+def decision_regions(ax, predict, X, y, resolution: int = 200, padding: float = 0.2) -> Regions:
     """Colour the plane by ``predict`` and scatter the labelled points on top.
 
-    Returns ``(regions, points)``: the region image (update it with ``set_data``) and the scatter.
+    ``predict`` maps points (M, 2) to class labels (M,); ``X`` is (N, 2) and ``y`` (N,). The plane
+    spans the points plus ``padding``, sampled on a ``resolution`` x ``resolution`` grid.
+
+    >>> fig = new_figure(2, 2)
+    >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1])
+    >>> regions = decision_regions(fig.add_subplot(), lambda p: 0 * p[:, 0], X, y, resolution=4)
+    >>> regions.grid.shape, regions.image.get_array().shape
+    ((16, 2), (4, 4))
     """
     (x0, y0), (x1, y1) = X.min(axis=0) - padding, X.max(axis=0) + padding
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    grid = np.column_stack([gx.ravel(), gy.ravel()])  # (resolution², 2)
     labels = predict(grid).reshape(gx.shape)
     n_classes = int(max(y.max(), labels.max())) + 1
-    regions = ax.imshow(
+    image = ax.imshow(
         labels,
         origin="lower",
         extent=(x0, x1, y0, y1),
@@ -128,5 +194,4 @@ def decision_regions(ax, predict, X, y, resolution: int = 200, padding: float = 
         edgecolors="k",
         linewidths=0.3,
     )
-    regions.grid = grid  # kept so a redraw only recomputes the labels
-    return regions, points
+    return Regions(image, points, grid)

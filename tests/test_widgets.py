@@ -1,54 +1,88 @@
 """Explorers driven from code, as a notebook or a test drives them without a browser."""
 
+import html
+import re
 import subprocess
 import sys
+from pathlib import Path
 
+import ipywidgets
 import numpy as np
 import pytest
 
-from backprop_core import layers
+from backprop_core import widgets
 from backprop_core.widgets import (
+    activation_explorer,
     backward_explorer,
     bias_explorer,
-    forward_explorer,
     relu_explorer,
     softmax_explorer,
     training_explorer,
     weight_gradient_explorer,
 )
+from backprop_core.widgets.base import Explorer
 
-# builder, a move of its controls, and text the summary must then contain
-MOVES = [
-    (
-        forward_explorer,
-        {"x0": 0.0, "x1": 0.0, "scale": 1.0},
-        "y1    = [+0.50, -0.50, +0.00, +0.25]",
-    ),
-    (softmax_explorer, {"f0": 0.0, "f1": 0.0, "f2": 0.0}, "[+0.333, +0.333, +0.333]"),
-    (weight_gradient_explorer, {"i": 3, "j": 2}, "dL/dW[3, 2]"),
-    (bias_explorer, {"N": 7}, "batch of N = 7 samples"),
-    (
-        relu_explorer,
-        {"bias": -3.0},
-        "dead units (inactive for the whole batch): [0, 1, 2, 3, 4, 5, 6, 7]",
-    ),
-    (backward_explorer, {"param": "X", "entry": 3}, "dL/dX[1, 1]"),
-    (training_explorer, {"hidden": 7}, "H = 7"),
-]
+WORKBOOK = Path(__file__).resolve().parent.parent / "workbook"
+CLASSES = widgets.explorer_classes()  # every builder in widgets.__all__, and the class it returns
 
 
-@pytest.mark.parametrize("build, move, text", MOVES, ids=[m[0].__name__ for m in MOVES])
-def test_moving_a_control_updates_text_and_image(build, move, text):
-    ex = build()
-    before_text, before_png = ex.summary(), ex.png()
-    assert before_png.startswith(b"\x89PNG")
-    ex.set(**move)
-    assert text in ex.summary()
-    assert ex.values() == {**ex.values(), **move}
-    assert ex.readout.value.count(text.split("\n")[0][:12]) >= 1  # the page shows the summary
-    if build is not training_explorer:  # its figure changes only when it trains
-        assert ex.png() != before_png
-    assert ex.summary() != before_text
+def far_value(control):
+    """A value far from the control's current one, or None for a text box.
+
+    A slider goes to the end of its range farther from its value, a range slider spans its whole
+    range, a menu takes its last option (its first if the last is chosen).
+    """
+    if isinstance(control, ipywidgets.FloatRangeSlider | ipywidgets.IntRangeSlider):
+        return (control.min, control.max)
+    if isinstance(control, ipywidgets.FloatLogSlider):
+        low, high = control.base**control.min, control.base**control.max
+    elif isinstance(control, ipywidgets.IntSlider | ipywidgets.FloatSlider):
+        low, high = control.min, control.max
+    elif isinstance(control, ipywidgets.Dropdown):
+        options = list(control.options)
+        return options[0] if control.value == options[-1] else options[-1]
+    else:
+        return None
+    return low if control.value - low > high - control.value else high
+
+
+def test_each_explorer_declares_the_notebook_that_builds_it():
+    """The notebook -> builder table derived from the classes is the one the notebooks use."""
+    declared = {(cls.notebook, name) for name, cls in CLASSES.items()}
+    assert len({notebook for notebook, _ in declared}) == len(CLASSES), "a notebook declared twice"
+    used = {
+        (path.name, name)
+        for path in WORKBOOK.glob("[0-9][0-9]-*.ipynb")
+        for name in re.findall(r"\b(\w+_explorer)\(", path.read_text(encoding="utf-8"))
+    }
+    assert declared == used
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_moving_each_control_updates_text_and_image(name):
+    """Each control moved far from its start (as a browser moves it) and back: the summary
+    changes unless it is a view control, the image unless the explorer redraws only on training;
+    moving back restores both, and the readout always shows the summary."""
+    ex = getattr(widgets, name)()
+    assert type(ex) is CLASSES[name]
+    start_text, start_png = ex.summary(), ex.png()
+    assert start_png.startswith(b"\x89PNG\r\n\x1a\n")
+    moved = 0
+    for control_name, control in ex.controls.items():
+        start, value = control.value, far_value(control)
+        if value is None:  # a text box: its own test types into it
+            continue
+        control.value = value
+        assert not ex.errors.outputs, ex.errors.outputs
+        assert ex.values()[control_name] == value
+        assert html.escape(ex.summary()) in ex.readout.value
+        text_changed = ex.summary() != start_text
+        assert text_changed == (control_name not in ex.view_controls), control_name
+        assert (ex.png() != start_png) == ex.redraws_on_move, control_name
+        control.value = start
+        assert (ex.summary(), ex.png()) == (start_text, start_png), control_name
+        moved += 1
+    assert moved > 0, f"{name} has no control this test can move"
 
 
 def test_summary_is_deterministic():
@@ -62,12 +96,28 @@ def test_a_slider_move_updates_like_set():
     assert ex.summary() == softmax_explorer().set(label=2).summary()
 
 
+def test_softmax_explorer_shows_softmax_and_its_gradient():
+    """p against exp(f) / sum exp(f) written out here, and the gradient against p - onehot(y)."""
+    state = softmax_explorer().set(f0=1.5, f1=-0.5, f2=3.0, label=1).state
+    exp = np.exp([1.5, -0.5, 3.0])
+    np.testing.assert_allclose(state["probs"], exp / exp.sum(), rtol=1e-12)
+    np.testing.assert_allclose(state["grad"], state["probs"] - [0, 1, 0], rtol=0, atol=1e-15)
+
+
 def test_weight_gradient_explorer_sums_the_products():
     ex = weight_gradient_explorer()
+    np.testing.assert_allclose(ex.dW, ex.h.T @ ex.dy, rtol=1e-12)  # the engine against h^T G
     for i in range(4):
         for j in range(3):
             state = ex.set(i=i, j=j).state
             assert state["total"] == pytest.approx(state["dW"], abs=1e-12)
+
+
+def test_bias_explorer_sums_the_rows_of_the_batch():
+    """db from affine_backward against the sum of the batch's rows, written out here."""
+    ex = bias_explorer()
+    for N in (1, 5, 12):
+        np.testing.assert_allclose(ex.set(N=N).state["db"], ex.rows[:N].sum(axis=0), atol=1e-12)
 
 
 def test_relu_explorer_follows_at_zero_at_exact_zeros():
@@ -79,8 +129,28 @@ def test_relu_explorer_follows_at_zero_at_exact_zeros():
 
 def test_backward_explorer_agrees_three_ways_for_every_parameter():
     ex = backward_explorer()
-    for name in ("W1", "b1", "W2", "b2", "X"):
-        assert ex.set(param=name, entry=0).summary().endswith("= SymPy to 1e-12: yes")
+    for name in ex.controls["param"].options:
+        assert ex.set(param=name, entry=0).summary().endswith("= SymPy to 1e-12: yes"), name
+
+
+def test_activation_explorer_plots_f_and_its_slope():
+    """The curves of tanh against NumPy's tanh and 1 - tanh², to 1e-12."""
+    ex = activation_explorer()
+    before = ex.png()
+    state = ex.set(text="tanh(x)").state
+    np.testing.assert_allclose(state["f"], np.tanh(state["xs"]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(state["df"], 1 - np.tanh(state["xs"]) ** 2, rtol=0, atol=1e-12)
+    assert ex.summary().splitlines()[0] == "f(x)  = tanh(x)"
+    assert ex.png() != before
+
+
+def test_activation_explorer_trains_from_its_button():
+    ex = activation_explorer(text="tanh(x)")
+    untrained = ex.png()
+    ex.train_button.click()  # what a reader's click does
+    assert not ex.errors.outputs, ex.errors.outputs
+    assert ex.summary().splitlines()[-1].startswith("trained with 'tanh(x)': loss ")
+    assert ex.png() != untrained
 
 
 def test_training_explorer_trains_and_reports():
@@ -88,38 +158,56 @@ def test_training_explorer_trains_and_reports():
     blank = ex.png()
     ex.train()
     assert ex.progress.value == ex.progress.max
+    assert len(ex.history) == 400  # one loss per step
     assert "training accuracy" in ex.summary() and ex.png() != blank
     assert "press Train again" in ex.set(reg=1e-2).summary()
 
 
-def test_errors_in_a_callback_are_shown_not_lost(monkeypatch):
-    ex = softmax_explorer()
+def test_errors_from_a_button_are_shown_not_lost():
+    ex = activation_explorer(text="open('f')")  # refused: nothing to train with
+    assert ex.summary().startswith("not an activation: ")
+    ex.train_button.click()
+    assert "ValueError: no valid activation to train with" in str(ex.errors.outputs)
 
-    def broken(*args):
-        raise RuntimeError("boom")
 
-    monkeypatch.setattr("backprop_core.widgets.softmax.softmax_cross_entropy", broken)
-    ex.controls["f0"].value = 1.5  # a browser move: the callback must not raise
-    assert "RuntimeError: boom" in str(ex.errors.outputs)
-    monkeypatch.undo()
-    ex.controls["f0"].value = 1.0
+class Fragile(Explorer):
+    """A minimal explorer whose update fails for negative values of its one slider."""
+
+    notebook = "none"
+
+    def _controls(self):
+        return {"v": ipywidgets.FloatSlider(value=1.0, min=-1.0, max=1.0)}
+
+    def _build_figure(self):
+        from backprop_core import plots
+
+        return plots.new_figure(1, 1)
+
+    def _compute(self, values):
+        if values["v"] < 0:
+            raise RuntimeError(f"boom at {values['v']}")
+        return values
+
+    def _draw(self):
+        return None
+
+    def summary(self):
+        return f"v = {self.state['v']}"
+
+
+def test_errors_in_a_callback_are_shown_not_lost():
+    ex = Fragile()
+    ex.controls["v"].value = -0.5  # a browser move: the callback must not raise
+    assert "RuntimeError: boom at -0.5" in str(ex.errors.outputs)
+    assert ex.summary() == "v = 1.0"  # the last good state stays shown
+    ex.controls["v"].value = 0.5
     assert not ex.errors.outputs
+    assert ex.summary() == "v = 0.5"
 
 
 def test_set_rejects_unknown_controls():
     with pytest.raises(ValueError, match=r"unknown control\(s\) \['temperature'\]"):
         softmax_explorer().set(temperature=2.0)
-
-
-def test_explorers_use_the_engine_behind_them(monkeypatch):
-    """The weight-gradient explorer reads affine_backward: a wrong engine shows in its text."""
-    good = weight_gradient_explorer().set(i=1, j=1).summary()
-    original = layers.affine_backward
-    monkeypatch.setattr(
-        "backprop_core.widgets.affine.affine_backward",
-        lambda d, c: tuple(2 * g for g in original(d, c)),
-    )
-    assert weight_gradient_explorer().set(i=1, j=1).summary() != good
 
 
 def test_importing_the_widgets_changes_no_global_state():
@@ -148,4 +236,4 @@ def test_numeric_core_does_not_import_widgets_or_matplotlib():
 def test_snapshot_is_the_current_image():
     ex = bias_explorer().set(N=3)
     assert ex.snapshot().data == ex.png()
-    assert np.frombuffer(ex.png()[:8], dtype=np.uint8).tolist()[1:4] == list(b"PNG")
+    assert ex.snapshot().format == "png"

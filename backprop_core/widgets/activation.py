@@ -7,32 +7,27 @@ import numpy as np
 
 from .. import plots
 from ..activations import activation_from_text
-from ..datasets import spiral
 from ..net import TwoLayerNet
-from .base import Explorer
+from .spiral import SpiralExplorer
 
 
-class ActivationExplorer(Explorer):
+class ActivationExplorer(SpiralExplorer):
     """A text box for ``f(x)`` and a range slider for the plot; Train fits the spiral with it.
 
     A text that is not allowed (or not an expression) shows its message in the readout; the
-    previous activation stays drawn.
+    previous activation stays drawn. The range slider changes only the plot.
     """
 
+    notebook = "10-Your-Own-Activation.ipynb"
     height = "520px"
+    view_controls = ("span",)
+    train_label = "Train on the spiral"
 
     def __init__(self, text="x * sigmoid(x)", seed=0):
         self._text = text
-        self.X, self.y = spiral(seed=seed)
-        self.seed = seed
         self.activation = None
-        self.net = None
         self._trained_text = None
-        self.train_button = widgets.Button(
-            description="Train on the spiral", button_style="primary"
-        )
-        super().__init__()
-        self.train_button.on_click(lambda _: self._run(self.train))
+        super().__init__(seed)
 
     def _controls(self):
         return {
@@ -47,12 +42,6 @@ class ActivationExplorer(Explorer):
             ),
         }
 
-    def _layout_controls(self):
-        row = widgets.HBox(
-            list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap")
-        )
-        return widgets.VBox([row, self.train_button])
-
     def _build_figure(self):
         fig = plots.new_figure(8.4, 2.8)
         fig.get_layout_engine().set(w_pad=0.2)  # room for wider tick labels: limits will change
@@ -62,18 +51,9 @@ class ActivationExplorer(Explorer):
         self._ax_f.axhline(0, color="k", lw=0.5)
         self._ax_f.legend(loc="upper left")
         self._ax_f.set_xlabel("x")
-        self._regions, points = plots.decision_regions(
-            self._ax_regions, self._predict, self.X, self.y, resolution=100
-        )
+        self._draw_regions(self._ax_regions, resolution=100)
         self._ax_regions.set_title("spiral, trained with f")
-        self.animate(self._regions, points)
-        self._drawn = None
         return fig
-
-    def _predict(self, points):
-        if self.net is None:
-            return np.full(len(points), np.nan)
-        return self.net.predict(points)
 
     def _compute(self, values):
         error, activation = None, self.activation
@@ -89,8 +69,8 @@ class ActivationExplorer(Explorer):
         state = {"text": values["text"], "error": error, "xs": xs, "span": (lo, hi)}
         if activation is not None:
             with np.errstate(all="ignore"):
-                state["f"] = activation.forward(xs)
-                state["df"] = activation.backward(np.ones_like(xs), xs)
+                state["f"] = activation.forward(xs)[0]
+                state["df"] = activation.slope(xs)
             state["check"] = activation.check()
         return state
 
@@ -105,33 +85,21 @@ class ActivationExplorer(Explorer):
             self._ax_f.set(xlim=s["span"], ylim=(low - pad, high + pad))
             self._ax_f.set_title(f"f(x) = {self.activation.text}"[:48])
             self.invalidate(layout=False)  # limits and title changed, the layout did not
-        if self._drawn is not self.net:
-            self._drawn = self.net
-            shape = self._regions.get_array().shape
-            self._regions.set_data(self._predict(self._regions.grid).reshape(shape))
+        self._redraw_regions()
 
     def train(self, steps=1500):
         """Train a fresh 2-50-3 net with the current activation on the spiral (full batch)."""
         if self.activation is None:
             raise ValueError("no valid activation to train with")
         self.net = TwoLayerNet(2, 50, 3, std=0.5, seed=self.seed, activation=self.activation)
-        history = self.net.train(
-            self.X,
-            self.y,
-            self.X,
-            self.y,
-            learning_rate=0.5,
-            learning_rate_decay=1.0,
-            reg=1e-4,
-            num_iters=steps,
-            batch_size=len(self.X),
-        )
+        losses = self._fit(self.net, steps, learning_rate=0.5, reg=1e-4)
         self._trained_text = self.activation.text
-        self._final_loss = history["loss_history"][-1]
+        self._final_loss = losses[-1]
         self.refresh()
         return self
 
     def summary(self):
+        """f and f' as SymPy found them, the gradient check, and the result of training."""
         s = self.state
         if self.activation is None:
             return f"not an activation: {s['error']}"
@@ -148,10 +116,9 @@ class ActivationExplorer(Explorer):
             + (f"; slope at a kink = {act.at_zero}" if act.kinks else ""),
         ]
         if self.net is not None:
-            accuracy = float((self.net.predict(self.X) == self.y).mean())
             lines.append(
                 f"trained with {self._trained_text!r}: loss {self._final_loss:.3f}, "
-                f"training accuracy {accuracy:.1%}"
+                f"training accuracy {self._accuracy():.1%}"
             )
         return "\n".join(lines)
 

@@ -18,6 +18,7 @@ def _box(ax, **kwargs) -> Rectangle:
 class WeightGradientExplorer(Explorer):
     """For ``y = h W + b``: pick ``(i, j)``; column i of h and column j of dL/dy make dW[i, j]."""
 
+    notebook = "03-Weight-Gradient.ipynb"
     height = "470px"
 
     def __init__(self, N=5, H=4, C=3, seed=0):
@@ -70,6 +71,7 @@ class WeightGradientExplorer(Explorer):
         box_w.set_bounds(s["j"] - 0.5, s["i"] - 0.5, 1, 1)
 
     def summary(self):
+        """dW[i, j] as a sum of products, its value, and the samples that contribute to it."""
         s = self.state
         i, j = s["i"], s["j"]
         products = " + ".join(
@@ -99,13 +101,20 @@ def weight_gradient_explorer(N=5, H=4, C=3, seed=0) -> WeightGradientExplorer:
 
 
 class BiasExplorer(Explorer):
-    """``db`` as the sum of one row of ``dL/dy`` per sample, for a batch of size ``N``."""
+    """``db`` of ``y = x W + b`` as the sum of one row of ``dL/dy`` per sample, batch size ``N``.
 
+    The batch is the first ``N`` rows of a fixed ``x`` (max_batch, D) with ``D = 4``, and of the
+    upstream gradient ``rows`` (max_batch, C); ``db`` comes from ``affine_backward``.
+    """
+
+    notebook = "04-Bias-Gradient.ipynb"
     height = "440px"
 
     def __init__(self, max_batch=12, C=3, seed=0):
         rng = np.random.default_rng(seed)
         self.rows = np.round(rng.normal(scale=0.5, size=(max_batch, C)), 2)  # dL/dy, one row each
+        self.x = np.round(rng.normal(size=(max_batch, 4)), 2)  # the layer's input: db ignores it
+        self.W, self.b = rng.normal(size=(4, C)), np.zeros(C)
         super().__init__()
 
     def _controls(self):
@@ -135,12 +144,8 @@ class BiasExplorer(Explorer):
 
     def _compute(self, values):
         N = int(values["N"])
-        _, _, db = affine_backward(
-            self.rows[:N],
-            affine_forward(
-                np.ones((N, 1)), np.ones((1, self.rows.shape[1])), np.zeros(self.rows.shape[1])
-            )[1],
-        )
+        _, cache = affine_forward(self.x[:N], self.W, self.b)  # the batch: the first N samples
+        _, _, db = affine_backward(self.rows[:N], cache)  # (C,) whatever N is
         return {"N": N, "db": db}
 
     def _draw(self):
@@ -161,6 +166,7 @@ class BiasExplorer(Explorer):
         self._total.set_ydata(self.state["db"])
 
     def summary(self):
+        """The batch size and db, the sum of the batch's rows of dL/dy."""
         s = self.state
         sums = ", ".join(f"{v:+.2f}" for v in s["db"])
         return "\n".join(

@@ -22,6 +22,7 @@ def _close(a, b, tolerance):
 class BackwardExplorer(Explorer):
     """The 2-2-3-2 network of the symbolic derivation, every gradient computed three ways."""
 
+    notebook = "06-Full-Backward-Pass.ipynb"
     height = "460px"
 
     def __init__(self, reg=0.05, seed=0):
@@ -71,6 +72,8 @@ class BackwardExplorer(Explorer):
     def _show_param(self, name):
         """Redraw the heatmap for another parameter (its shape differs, so the figure changes)."""
         ax = self._ax_map
+        if self._shown is not None:  # the old box goes with the axes' contents: stop drawing it
+            self._animated.remove(self._box)
         ax.clear()
         values = np.atleast_2d(self.analytic[name])
         plots.signed_heatmap(ax, values, f"dL/d{name} (backprop)", colorbar=False)
@@ -80,7 +83,7 @@ class BackwardExplorer(Explorer):
         lim = 1.15 * max(float(np.max(np.abs(self.analytic[n]))) for n in NAMES)
         self._ax_bar.set_ylim(-lim, lim)
         self._shown = name
-        self.invalidate()
+        self.invalidate(layout=False)  # the first layout fits every parameter: keep it
 
     def _compute(self, values):
         name, entry = values["param"], int(values["entry"])
@@ -104,6 +107,7 @@ class BackwardExplorer(Explorer):
             bar.set_height(value)
 
     def summary(self):
+        """The chosen entry three ways, and whether the whole gradient agrees each way."""
         s = self.state
         where = ", ".join(map(str, s["index"]))
         back, central, sym = s["values"]

@@ -10,6 +10,7 @@ the image shown is that figure rendered to PNG after each change.
 from __future__ import annotations
 
 import html
+from typing import ClassVar
 
 import ipywidgets as widgets
 
@@ -17,12 +18,27 @@ from .. import plots
 
 
 class Explorer:
-    """Base class: subclasses define ``_controls``, ``_build_figure``, ``_compute`` and ``summary``.
+    """Base class: controls above a text readout, an image and an error area.
 
-    ``height`` fixes the output area so the page does not jump as the content changes.
+    A subclass sets the class attribute ``notebook`` and defines ``_controls``, ``_build_figure``,
+    ``_compute``, ``_draw`` and ``summary``; the other class attributes have defaults.
+
+    notebook : str
+        The workbook notebook that displays it, e.g. ``"02-Softmax-Gradient.ipynb"``.
+    height : str
+        The fixed height of the output area, so the page does not jump as the content changes.
+    redraws_on_move : bool
+        False for an explorer whose figure changes only when it trains (a Train button): moving
+        one of its controls changes the summary, not the image.
+    view_controls : tuple of str
+        Controls that change only the view (a plot range): moving one changes the image, not
+        the summary.
     """
 
-    height = "520px"
+    notebook: ClassVar[str]
+    height: ClassVar[str] = "520px"
+    redraws_on_move: ClassVar[bool] = True
+    view_controls: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self):
         self.controls = self._controls()
@@ -55,9 +71,11 @@ class Explorer:
     # -- to be defined by each explorer ----------------------------------------------------------
 
     def _controls(self) -> dict:
+        """The controls by name, in the order they are shown; ``set`` takes these names."""
         raise NotImplementedError
 
     def _build_figure(self):
+        """Make the figure once, marking with :meth:`animate` the artists updates change."""
         raise NotImplementedError
 
     def _compute(self, values: dict):
@@ -69,11 +87,13 @@ class Explorer:
         raise NotImplementedError
 
     def summary(self) -> str:
+        """The text the readout shows for the current state."""
         raise NotImplementedError
 
     # -- shared machinery ------------------------------------------------------------------------
 
     def _layout_controls(self):
+        """The controls in one wrapping row (an explorer with buttons puts them below)."""
         return widgets.HBox(
             list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap")
         )
@@ -86,8 +106,11 @@ class Explorer:
         return artists
 
     def invalidate(self, layout: bool = True) -> None:
-        """Redraw the whole figure at the next update (new limits or labels); ``layout=False``
-        keeps the current layout, which is much faster when only limits changed."""
+        """Redraw the whole figure, not only the animated artists, at the next update.
+
+        Call it after changing limits, titles or labels; ``layout=False`` keeps the current
+        layout, which is much faster when only limits changed.
+        """
         self._background = None
         if layout:
             self.fig.set_layout_engine("constrained")

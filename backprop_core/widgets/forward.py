@@ -17,6 +17,7 @@ def _fmt(values) -> str:
 class ForwardExplorer(Explorer):
     """A 2-4-3 network whose weights (not biases) are multiplied by ``scale``; one input ``X``."""
 
+    notebook = "01-Forward-Pass.ipynb"
     height = "430px"
 
     def __init__(self, seed=0):
@@ -74,6 +75,7 @@ class ForwardExplorer(Explorer):
                 bar.set_color("tab:red" if value < 0 else "tab:blue")
 
     def summary(self):
+        """The input and the weight scale, then every stage's values for that input."""
         s = self.state
         return "\n".join(
             [

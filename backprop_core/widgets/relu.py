@@ -14,6 +14,7 @@ from .base import Explorer
 class ReluExplorer(Explorer):
     """``y1 = scale * X W1 + bias`` on a fixed batch, and ``dy1 = dh1 * mask`` at a chosen slope."""
 
+    notebook = "05-ReLU-Gradient.ipynb"
     height = "500px"
 
     def __init__(self, N=6, D=3, H=8, seed=0):
@@ -62,6 +63,7 @@ class ReluExplorer(Explorer):
     def _compute(self, values):
         y1 = values["scale"] * self.X @ self.W1 + values["bias"]
         _, cache = relu_forward(y1)
+        # the mask: what relu_backward multiplies each entry of an upstream gradient by
         slope = relu_backward(np.ones_like(y1), cache, at_zero=values["at_zero"])
         return {
             **values,
@@ -79,6 +81,7 @@ class ReluExplorer(Explorer):
         self._d.set_data(s["dy1"])
 
     def summary(self):
+        """Settings, active and dead units, exact zeros, gradients passed, a Jacobian diagonal."""
         s = self.state
         active = s["y1"] > 0
         dead = np.flatnonzero(~active.any(axis=0))

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import plots
 from ..jacobians import softmax_jacobian
-from ..layers import softmax_cross_entropy
+from ..layers import softmax, softmax_cross_entropy
 from .base import Explorer
 
 
@@ -18,6 +18,7 @@ def _fmt(values) -> str:
 class SoftmaxExplorer(Explorer):
     """One sample's scores ``f`` (C,) and label ``y``: ``p``, ``p - onehot(y)`` and ``dp/df``."""
 
+    notebook = "02-Softmax-Gradient.ipynb"
     height = "470px"
 
     def __init__(self, scores=(2.0, 1.0, -1.0), label=0):
@@ -74,7 +75,7 @@ class SoftmaxExplorer(Explorer):
             "scores": scores[0],
             "label": label,
             "loss": loss,
-            "probs": grad[0] + np.eye(len(grad[0]))[label],
+            "probs": softmax(scores)[0],
             "grad": grad[0],
             "jacobian": jac,
             "rank": int(np.linalg.matrix_rank(jac)),
@@ -82,7 +83,7 @@ class SoftmaxExplorer(Explorer):
 
     def _draw(self):
         s = self.state
-        cmap = self.fig.axes[2].images[0].cmap
+        cmap = self._jac.cmap  # the bars of dL/df take the colours of the Jacobian's map
         for k, (bar_p, bar_g) in enumerate(zip(self._p_bars, self._g_bars, strict=True)):
             bar_p.set_height(s["probs"][k])
             bar_p.set_color("tab:orange" if k == s["label"] else "0.6")
@@ -91,6 +92,7 @@ class SoftmaxExplorer(Explorer):
         self._jac.set_data(s["jacobian"])
 
     def summary(self):
+        """Scores and label; probabilities, loss and gradient with their sums; Jacobian rank."""
         s = self.state
         total = round(float(s["grad"].sum()), 3) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
         return "\n".join(

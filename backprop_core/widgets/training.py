@@ -6,27 +6,26 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
-from ..datasets import spiral
 from ..net import TwoLayerNet
-from .base import Explorer
+from .spiral import SpiralExplorer
 
 
-class TrainingExplorer(Explorer):
-    """Hidden size, learning rate, regularisation and steps; the Train button trains full-batch."""
+class TrainingExplorer(SpiralExplorer):
+    """Hidden size, learning rate, regularisation and steps; the Train button trains full-batch.
 
+    Moving a control changes only the settings line of the summary; the figure and the results
+    change when the explorer trains.
+    """
+
+    notebook = "07-Training.ipynb"
     height = "520px"
+    redraws_on_move = False
     chunks = 20  # progress bar steps
 
     def __init__(self, seed=0):
-        self.X, self.y = spiral(seed=seed)
-        self.seed = seed
-        self.net = None
-        self._drawn = False  # the net whose boundary the figure shows
         self.history = []
-        self.train_button = widgets.Button(description="Train", button_style="primary")
         self.progress = widgets.IntProgress(value=0, min=0, max=self.chunks, description="progress")
-        super().__init__()
-        self.train_button.on_click(lambda _: self._run(self.train))
+        super().__init__(seed)
 
     def _controls(self):
         return {
@@ -42,18 +41,13 @@ class TrainingExplorer(Explorer):
             ),
         }
 
-    def _layout_controls(self):
-        row = widgets.HBox(
-            list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap")
-        )
-        return widgets.VBox([row, widgets.HBox([self.train_button, self.progress])])
+    def _train_row(self):
+        return widgets.HBox([self.train_button, self.progress])
 
     def _build_figure(self):
         fig = plots.new_figure(8.4, 3.0)
         self._ax_regions, self._ax_loss = fig.subplots(1, 2)
-        self._regions, points = plots.decision_regions(
-            self._ax_regions, self._predict, self.X, self.y, resolution=120
-        )
+        self._draw_regions(self._ax_regions, resolution=120)
         self._ax_regions.set_title("decision regions")
         self._ax_regions.set_xlabel("X[:, 0]")
         self._ax_regions.set_ylabel("X[:, 1]")
@@ -61,26 +55,16 @@ class TrainingExplorer(Explorer):
         self._ax_loss.set_title("training loss")
         self._ax_loss.set(xlim=(0, self.controls["steps"].value), ylim=(0, 1.5))  # until trained
         self._ax_loss.set_xlabel("step")
-        self.animate(self._regions, points, self._curve)  # points after regions: on top
+        self.animate(self._curve)
         return fig
-
-    def _predict(self, points):
-        if self.net is None:  # not trained: a blank plane under the points
-            return np.full(len(points), np.nan)
-        return self.net.predict(points)
 
     def _compute(self, values):
         trained = self.net is not None and self._trained_with == values
-        accuracy = float((self.net.predict(self.X) == self.y).mean()) if self.net else None
-        return {**values, "trained": trained, "accuracy": accuracy}
+        return {**values, "trained": trained, "accuracy": self._accuracy()}
 
     def _draw(self):
-        if self._drawn is self.net:  # moving a slider does not retrain: nothing to redraw
+        if not self._redraw_regions():  # moving a slider does not retrain: nothing to redraw
             return False
-        self._drawn = self.net
-        grid = self._regions.grid
-        shape = self._regions.get_array().shape
-        self._regions.set_data(self._predict(grid).reshape(shape))
         if self.history:
             self._curve.set_data(np.arange(len(self.history)), self.history)
 
@@ -92,18 +76,9 @@ class TrainingExplorer(Explorer):
         self.progress.value = 0
         chunk = max(v["steps"] // self.chunks, 1)
         for done in range(0, v["steps"], chunk):
-            run = self.net.train(
-                self.X,
-                self.y,
-                self.X,
-                self.y,
-                learning_rate=v["learning_rate"],
-                learning_rate_decay=1.0,
-                reg=v["reg"],
-                num_iters=min(chunk, v["steps"] - done),
-                batch_size=len(self.X),
+            self.history += self._fit(
+                self.net, min(chunk, v["steps"] - done), v["learning_rate"], v["reg"]
             )
-            self.history += run["loss_history"]
             self.progress.value = min(self.progress.value + 1, self.chunks)
         self._trained_with = v
         self._ax_loss.set_xlim(0, len(self.history))
@@ -113,6 +88,7 @@ class TrainingExplorer(Explorer):
         return self
 
     def summary(self):
+        """The settings; once trained, the first and last loss and the training accuracy."""
         s = self.state
         settings = (
             f"H = {s['hidden']}, step size {s['learning_rate']:.3g}, reg {s['reg']:.2g}, "

@@ -1,51 +1,64 @@
 """SymPy derives every gradient of the seed's network again, and checks the numeric code with it.
 
-index       the seed's eqs. (1)-(3) in index notation at symbolic sizes N, D, H, C: weight, bias,
-            input of the affine map, the ReLU (matrix case) and the softmax cross-entropy
-matrix      the affine gradients again, by matrix calculus (``tr(G^T (h W + 1 b^T))``)
-concrete    full Jacobians at small concrete sizes, and the gradient of a whole tiny net's loss
-relu_zero   the ReLU's slope at exactly 0 according to SymPy, the seed, PyTorch and a central
-            difference
-verify      ``verify_all()``: every derivation against the numeric code, one row per check
+One module per stage of :data:`backprop_core.registry.STAGES`, each holding that stage's
+derivations (index notation at symbolic sizes N, D, H, C; matrix calculus where there is one;
+full Jacobians at small concrete sizes) and ``verify_rows(rng)``, its rows of :func:`verify_all`:
 
-Each derivation is a :class:`Derivation`: named steps a notebook can show one by one, and an
-``evaluate`` method that computes the result for NumPy arrays.
+softmax     the softmax cross-entropy gradient, the softmax Jacobian ``diag(p) - p p^T``
+affine      weight, bias and input gradients of ``out = h W + b``, by index notation and by
+            matrix calculus, and the full Jacobians
+relu        the ReLU gradient (matrix case), its Jacobian, its slope at exactly 0 by four sources
+net         the gradient of a whole tiny network's loss, ReLU or a typed activation
+
+and the machinery they share:
+
+notation    the symbols of index notation, and the seed's eq. (1) (:func:`~.notation.chain`)
+derivation  :class:`Derivation`, named steps a notebook can show one by one, and ``evaluate``
+concrete    :class:`Concrete`, an array of expressions in named symbols, and ``evaluate``
+exact       the one evaluation path of both: ``Heaviside(0)``, mpmath, enough digits
+verify      ``verify_all()``: every stage's rows, one :class:`Check` per comparison
+
+Derivations with the same arguments are the same, so they are memoised (``@sympy.cacheit``), as
+are their compiled forms: ``sympy.core.cache.clear_cache()`` forgets them all.
+
+>>> verify_all(seed=0).ok
+True
 """
 
-from .concrete import (
-    Concrete,
-    affine_jacobians,
-    relu_jacobian,
-    softmax_identity_residual,
-    softmax_jacobian,
-    tiny_net_gradients,
-)
-from .derivation import Derivation, Step
-from .index import (
+from .affine import (
+    affine_jacobian_symbols,
+    affine_matrix_gradient,
     bias_gradient,
     input_gradient,
-    relu_gradient,
-    softmax_cross_entropy_gradient,
     weight_gradient,
 )
-from .matrix import affine_matrix_gradient
-from .relu_zero import relu_at_zero
-from .verify import verify_all
+from .concrete import Concrete
+from .derivation import Derivation, Step
+from .net import tiny_net_gradients
+from .relu import relu_at_zero, relu_gradient, relu_jacobian_symbols
+from .softmax import (
+    softmax_cross_entropy_gradient,
+    softmax_identity_residual,
+    softmax_jacobian_symbols,
+)
+from .verify import Check, Report, verify_all
 
 __all__ = [
+    "Check",
     "Concrete",
     "Derivation",
+    "Report",
     "Step",
-    "affine_jacobians",
+    "affine_jacobian_symbols",
     "affine_matrix_gradient",
     "bias_gradient",
     "input_gradient",
     "relu_at_zero",
     "relu_gradient",
-    "relu_jacobian",
+    "relu_jacobian_symbols",
     "softmax_cross_entropy_gradient",
     "softmax_identity_residual",
-    "softmax_jacobian",
+    "softmax_jacobian_symbols",
     "tiny_net_gradients",
     "verify_all",
     "weight_gradient",

@@ -1,17 +1,23 @@
-"""The record every symbolic derivation returns: named steps, and a way to evaluate the last one."""
+"""The record every index-notation or matrix-calculus derivation returns: named steps, and a way
+to evaluate the result at NumPy arrays."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mpmath
 import numpy as np
 import sympy as sp
+
+from .exact import evaluate_exactly
 
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a derivation: ``lhs = rhs``, with a name saying what was done."""
+    """One step of a derivation: ``lhs = rhs``, with a name saying what was done.
+
+    >>> Step("square", sp.Symbol("L"), sp.Symbol("t") ** 2).equation
+    Eq(L, t**2)
+    """
 
     name: str
     lhs: sp.Basic
@@ -33,6 +39,12 @@ class Derivation:
     them to compute the result for NumPy arrays, from the step named ``numeric`` (by default the
     last: a step written with matrix symbols, or with ``p`` for the softmax, cannot be evaluated
     from the inputs alone).
+
+    >>> t, n = sp.IndexedBase("t"), sp.Symbol("n", integer=True)
+    >>> d = Derivation("double", (Step("twice", sp.Symbol("L"), 2 * t[n]),), (t,),
+    ...                {t: (sp.Symbol("M"),)}, ((n, sp.Symbol("M")),))
+    >>> d.result, d.evaluate(t=np.array([1.0, -3.0]))
+    (2*t[n], array([ 2., -6.]))
     """
 
     title: str
@@ -44,6 +56,7 @@ class Derivation:
 
     @property
     def result(self) -> sp.Basic:
+        """The right-hand side of the last step."""
         return self.steps[-1].rhs
 
     def __getitem__(self, name: str) -> Step:
@@ -58,57 +71,45 @@ class Derivation:
         ]
         return r"$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$"
 
-    def evaluate(self, at_zero=None, **arrays) -> np.ndarray:
-        """The result at concrete NumPy arrays, e.g. ``evaluate(h=..., G=...)``.
+    def evaluate(self, at_zero: float | None = None, **arrays) -> np.ndarray:
+        """The result at concrete NumPy arrays given by name, e.g. ``evaluate(h=..., G=...)``.
 
         ``at_zero`` replaces SymPy's ``Heaviside(0) = 1/2`` by another value at a ReLU kink.
-        Index results are computed entry by entry with mpmath (:func:`reference_digits`), so large
-        scores neither overflow nor cancel;
-        matrix-symbol results are computed with NumPy.
+        Index results are computed entry by entry in mpmath
+        (:func:`~backprop_core.symbolic.exact.evaluate_exactly`); matrix-symbol results, which
+        hold no kink and no exponential, with NumPy.
         """
-        sizes = {}
-        for base in self.inputs:
-            value = np.asarray(arrays[base.name])
-            dims = base.shape if isinstance(base, sp.MatrixSymbol) else self.dims[base]
-            for symbol, size in zip(dims, value.shape, strict=True):
-                if sizes.setdefault(symbol, size) != size:
-                    raise ValueError(
-                        f"{base.name} has {symbol} = {size}; another input has {sizes[symbol]}"
-                    )
+        sizes = self._sizes(arrays)
         source = self[self.numeric].rhs if self.numeric else self.result
         expr = source.subs(sizes)
-        if at_zero is not None:
-            expr = expr.replace(sp.Heaviside, lambda arg, *_: sp.Heaviside(arg, at_zero))
         values = [np.asarray(arrays[base.name], dtype=float) for base in self.inputs]
         if all(isinstance(base, sp.MatrixSymbol) for base in self.inputs):
             inputs = [base.subs(sizes) for base in self.inputs]
             return np.asarray(sp.lambdify(inputs, expr, modules="numpy")(*values), dtype=float)
         indices = [symbol for symbol, _ in self.index]
-        fn = sp.lambdify([*self.inputs, *indices], expr, modules=["mpmath"], cse=True)
         shape = tuple(int(sizes[extent]) for _, extent in self.index)
-        out = np.empty(shape)
-        with mpmath.workdps(reference_digits(values)):
-            for idx in np.ndindex(shape):
-                out[idx] = float(fn(*values, *idx))
-        return out
+        points = np.ndindex(shape)
+        return evaluate_exactly([*self.inputs, *indices], expr, values, shape, at_zero, points)
 
-
-def reference_digits(values) -> int:
-    """Decimal digits for an mpmath reference that stays exact where float64 loses everything.
-
-    With scores as far apart as ``s``, a probability can differ from 1 by ``exp(-s)``, and a
-    formula like ``p - p**2`` cancels about ``s / ln 10`` digits: keep that many, twice, plus 30.
-    """
-    spread = max((float(np.max(np.abs(v))) for v in values), default=0.0)
-    return 30 + int(2 * spread / np.log(10))
-
-
-def in_range(expr: sp.Basic) -> sp.Basic:
-    """Keep the first branch of every ``Piecewise``: the one where all indices lie in range.
-
-    Summing a Kronecker delta over an index leaves ``Piecewise((..., i <= H - 1), (0, True))``,
-    since SymPy cannot know that ``i`` is a valid index; in a gradient it always is.
-    """
-    while expr.has(sp.Piecewise):
-        expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
-    return expr
+    def _sizes(self, arrays: dict) -> dict:
+        """The size symbols' values, read off the arrays and checked to agree."""
+        missing = [base.name for base in self.inputs if base.name not in arrays]
+        if missing:
+            needed = ", ".join(f"{base.name}=" for base in self.inputs)
+            raise TypeError(f"evaluate needs {needed}; {', '.join(missing)} missing")
+        sizes, decided_by = {}, {}
+        for base in self.inputs:
+            value = np.asarray(arrays[base.name])
+            dims = base.shape if isinstance(base, sp.MatrixSymbol) else self.dims[base]
+            if value.ndim != len(dims):
+                raise ValueError(
+                    f"{base.name} must have shape {tuple(dims)}; got shape {value.shape}"
+                )
+            for symbol, size in zip(dims, value.shape, strict=True):
+                if sizes.setdefault(symbol, size) != size:
+                    raise ValueError(
+                        f"{base.name} must have {symbol} = {sizes[symbol]} to match "
+                        f"{decided_by[symbol]}; got {symbol} = {size}"
+                    )
+                decided_by.setdefault(symbol, base.name)
+        return sizes

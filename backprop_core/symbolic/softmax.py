@@ -1,0 +1,129 @@
+"""The softmax cross-entropy: its gradient in index notation, the softmax's full Jacobian, and
+the rows of :func:`~backprop_core.symbolic.verify_all` that check them.
+
+The scores are ``f`` (the seed's ``y2``, (N, C)), the labels ``y`` (N,) and the probabilities
+``p``; the loss is the mean of ``-log p[n, y_n]`` (the seed's loss lacks the ``-log``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import sympy as sp
+
+from .. import registry
+from .concrete import Concrete, jacobian, symbol_array
+from .derivation import Derivation, Step
+from .notation import C, N, c, f, i, in_range, k, p, partial, prob, y
+from .verify import Check, table_rows
+
+# The numeric module the registry names for this stage; its functions are looked up at call
+# time (softmax_layer.<name>), so a test can swap in a broken one.
+softmax_layer = registry.get("softmax_cross_entropy").load("numeric")
+
+
+@sp.cacheit
+def softmax_cross_entropy_gradient() -> Derivation:
+    """dL/df_ik of the mean cross-entropy: ``(p_ik - 1{k = y_i}) / N``, with ``-log`` and ``1/N``.
+
+    ``f`` holds the scores (N, C) and ``y`` the labels (N,); evaluate with ``f=`` and ``y=``.
+
+    >>> softmax_cross_entropy_gradient().result
+    (-KroneckerDelta(k, y[i]) + p[i, k])/N
+    """
+    log_softmax = sp.log(sp.exp(f[p, y[p]]) / sp.Sum(sp.exp(f[p, c]), (c, 0, C - 1)))
+    loss = sp.Sum(-log_softmax, (p, 0, N - 1)) / N
+    raw = sp.diff(loss, f[i, k])
+    collapsed = in_range(raw.doit())
+    simplified = sp.simplify(collapsed)
+    softmax_ik = sp.exp(f[i, k]) / sp.Sum(sp.exp(f[i, c]), (c, 0, C - 1))
+    recognised = simplified.subs(softmax_ik, prob[i, k])
+    steps = (
+        Step("loss", sp.Symbol("L"), loss),
+        Step("raw derivative", partial("f", i, k), raw),
+        Step("Kronecker collapse", partial("f", i, k), collapsed),
+        Step("simplified", partial("f", i, k), simplified),
+        Step("softmax recognised", partial("f", i, k), recognised),
+    )
+    dims = {f: (N, C), y: (N,)}
+    return Derivation(
+        "softmax cross-entropy gradient", steps, (f, y), dims, ((i, N), (k, C)), "simplified"
+    )
+
+
+@sp.cacheit
+def softmax_jacobian_symbols(C: int = 3) -> Concrete:
+    """Jacobian dp/df of the softmax of one score vector ``f`` (C,), in symbols: shape (C, C).
+
+    The numeric :func:`~backprop_core.jacobians.softmax_jacobian` computes its value.
+
+    >>> J = softmax_jacobian_symbols(2)
+    >>> f0, f1 = J.inputs["f"]
+    >>> sp.simplify(J.value[0, 1] + sp.exp(f0 + f1) / (sp.exp(f0) + sp.exp(f1)) ** 2)
+    0
+    """
+    f = symbol_array("f", (C,))
+    total = sum(sp.exp(v) for v in f)
+    probs = sp.Array([sp.exp(v) / total for v in f], (C,))
+    return Concrete("dp/df", jacobian(probs, f), {"f": f})
+
+
+def softmax_identity_residual(C: int = 3) -> sp.Matrix:
+    """``J - (diag(p) - p p^T)`` for the softmax Jacobian J, simplified: the zero matrix.
+
+    >>> softmax_identity_residual(3).is_zero_matrix
+    True
+    """
+    J = softmax_jacobian_symbols(C)
+    f = J.inputs["f"]
+    p = sp.Matrix([sp.exp(v) / sum(sp.exp(t) for t in f) for v in f])
+    return sp.simplify(J.matrix(1) - (sp.diag(*p) - p * p.T))
+
+
+# -- the rows of verify_all ------------------------------------------------------------------------
+
+
+class Point(NamedTuple):
+    """Where the rows are checked: scores (N, C) and labels (N,)."""
+
+    scores: np.ndarray
+    labels: np.ndarray
+
+
+ROWS = (  # quantity, symbolic value, numeric value
+    (
+        "dL/dy2 = (p - 1{k = y}) / N",
+        lambda a: softmax_cross_entropy_gradient().evaluate(f=a.scores, y=a.labels),
+        lambda a: softmax_layer.softmax_cross_entropy(a.scores, a.labels)[1],
+    ),
+    (
+        "Jacobian diag(p) - p p^T",
+        lambda a: np.stack(  # (N, C, C), one block per sample
+            [softmax_jacobian_symbols(len(row)).evaluate(f=row) for row in a.scores]
+        ),
+        lambda a: softmax_layer.softmax_jacobian(a.scores),
+    ),
+)
+
+
+def verify_rows(rng: np.random.Generator) -> list[Check]:
+    """The softmax rows of :func:`~backprop_core.symbolic.verify_all`, at N = 4, C = 3.
+
+    Each row of :data:`ROWS` at random scores, then at scores of size 1e3, where a float64
+    formula that is not written with care overflows or cancels.
+
+    >>> [row.quantity for row in verify_rows(np.random.default_rng(0))][:2]
+    ['dL/dy2 = (p - 1{k = y}) / N, random', 'Jacobian diag(p) - p p^T, random']
+    """
+    n, classes = 4, 3
+    labels = rng.integers(0, classes, n)
+    cases = (
+        ("random", rng.normal(size=(n, classes))),
+        ("|f| ~ 1e3", 1e3 * rng.normal(size=(n, classes))),
+    )
+    return [
+        check
+        for case, scores in cases
+        for check in table_rows("softmax", ROWS, Point(scores, labels), f", {case}")
+    ]

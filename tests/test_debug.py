@@ -137,3 +137,18 @@ def test_a_crash_is_reported_as_such():
     message = check(crashes, "affine_backward").message
     assert message.startswith("not yet: it fails on the case 'N = 1'")
     assert "raises RuntimeError: not written yet" in message
+
+
+def test_every_generic_cause_has_a_hint():
+    """patterns.classify can name these causes in any stage: each must say what to read."""
+    generic = {"transpose", "bias-axis", "shape", "overflow", "factor-N", "factor", "values"}
+    assert generic | {"raises", "mutation", "loss"} <= set(HINTS)
+
+
+def test_a_bias_summed_over_the_wrong_axis_is_named_in_a_whole_net_too():
+    def wrong_db1(params, X, y, reg):
+        loss, grads = two_layer_loss(params, X, y, reg)
+        return loss, {**grads, "b1": np.ones(len(X))}
+
+    found = diagnose(wrong_db1, "two_layer_loss")
+    assert found.cause == "bias-axis" and found.hint == HINTS["bias-axis"], str(found)

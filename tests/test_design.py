@@ -3,8 +3,8 @@
 A ``_``-prefixed name is private to the module that defines it. Importing one from another
 module, or reaching into another module's object for one (``net._forward`` from training.py),
 couples the two: the count below must stay at zero. A class's own ``self._name`` is the class's
-business (and its subclasses'), not a crossing. Before issue 10 the package had 23 crossings. NamedTuple's own API (``_replace``,
-``_asdict``, ``_fields``, ``_make``) is public despite its underscore.
+business (and its subclasses'), not a crossing. NamedTuple's own API (``_replace``, ``_asdict``,
+``_fields``, ``_make``) is public despite its underscore. Before issue 10 the package had 23.
 """
 
 import ast

@@ -39,7 +39,6 @@ SPEC = Spec(
     outputs=("dx", "dW", "db"),
     compared=("dW", "db", "dx"),
     cases=cases,
-    hints={"bias-axis": "04-Bias-Gradient: db sums the per-sample gradients, over axis 0"},
     context=context,
 )
 

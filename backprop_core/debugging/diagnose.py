@@ -18,11 +18,12 @@ from .. import registry
 from .patterns import classify
 from .spec import Finding, Spec
 
-HINTS = {  # cause -> what to read, unless the stage's Spec says better
+HINTS = {  # every cause patterns.classify can name -> what to read, unless the Spec says better
     "factor-N": "02-Softmax-Gradient, 'why divide by N': the loss is a mean over the batch",
     "factor": "a constant factor: check every scale in the formula (02, 06)",
     "overflow": "01-Forward-Pass, the stable softmax: shift each row by its maximum",
     "transpose": "03-Weight-Gradient: dW = x^T dout (D, M) and dx = dout W^T (N, D)",
+    "bias-axis": "04-Bias-Gradient: db sums the per-sample gradients, over axis 0",
     "mutation": "08-Errata-and-Pitfalls: copy before changing an array in place",
     "shape": "00-Start-Here, notation: a gradient has the shape of what it differentiates",
     "loss": "01-Forward-Pass: the loss is the mean over the batch of -log p[y]",

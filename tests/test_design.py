@@ -73,3 +73,23 @@ def test_the_checker_sees_a_crossing(tmp_path):
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
 def test_no_private_name_crosses_a_module(path):
     assert crossings(path) == []
+
+
+def public_functions():
+    """Every function exported by the packages a learner imports from."""
+    import inspect
+
+    import backprop_core
+    from backprop_core import debugging, layers, symbolic, widgets
+
+    return [
+        pytest.param(getattr(module, name), id=f"{module.__name__}.{name}")
+        for module in (backprop_core, layers, symbolic, debugging, widgets)
+        for name in module.__all__
+        if inspect.isfunction(getattr(module, name))
+    ]
+
+
+@pytest.mark.parametrize("function", public_functions())
+def test_every_exported_function_has_a_doctest(function):
+    assert ">>>" in (function.__doc__ or ""), "add a short example that runs as a doctest"

@@ -32,11 +32,11 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests backprop_core --ignore=tests/ui
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_engine.py
-	$(BIN)/python benchmarks/bench_symbolic.py
-	$(BIN)/python benchmarks/bench_activations.py
-	$(BIN)/python benchmarks/bench_workbook.py
-	$(BIN)/python benchmarks/bench_ui.py
+	$(BIN)/python -m benchmarks.bench_engine
+	$(BIN)/python -m benchmarks.bench_symbolic
+	$(BIN)/python -m benchmarks.bench_activations
+	$(BIN)/python -m benchmarks.bench_workbook
+	$(BIN)/python -m benchmarks.bench_ui
 
 NOTEBOOKS := $(sort $(wildcard workbook/[0-9][0-9]-*.ipynb))
 
@@ -50,7 +50,7 @@ notebooks: $(STAMP)
 
 # Screenshots of two explorers after a slider move (screenshots/, copies in docs/).
 screenshots: $(STAMP)
-	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python -m tools.screenshots
 
 # Export the committed notebooks to HTML, widget state embedded, into build/html.
 html: $(STAMP)

@@ -99,15 +99,14 @@ def diagnose(fn, stage: str, seed: int = 0) -> Diagnosis:
         raise TypeError(
             f"fn must be a function with the signature of {stage}; got {type(fn).__name__}"
         )
-    result = Diagnosis(stage)
-    findings = []
+    cases, findings = [], []
     for label, inputs in spec.cases(np.random.default_rng(seed)):
-        result.cases.append(label)
+        cases.append(label)
         finding = _check_case(spec, fn, label, inputs)
         if finding is not None:
             findings.append(finding)
     if not findings:
-        return result
+        return Diagnosis(stage, cases=cases)
     # a pattern seen on some case explains more than a crash or a bare difference on another
     telling = [f for f in findings if f.cause not in ("raises", "values")]
     first = (telling or findings)[0]
@@ -116,16 +115,19 @@ def diagnose(fn, stage: str, seed: int = 0) -> Diagnosis:
     if telling and crashed:
         error_type = crashed[0].explanation.split(":")[0]  # "raises ValueError", not its wording
         explanation += f" (and it {error_type} on the case '{crashed[0].case}')"
-    result.ok = False
-    result.case, result.gradient, result.cause = first.case, first.gradient, first.cause
-    result.explanation, result.where, result.numeric_error = (
-        explanation,
-        first.where,
-        first.numeric_error,
+    return Diagnosis(
+        stage,
+        ok=False,
+        gradient=first.gradient,
+        case=first.case,
+        where=first.where,
+        cause=first.cause,
+        explanation=explanation,
+        numeric_error=first.numeric_error,
+        cases=cases,
+        culprit=spec.culprit(first.gradient, first.cause) if spec.culprit else stage,
+        hint=spec.hints.get(first.cause) or HINTS.get(first.cause),
     )
-    result.culprit = spec.culprit(first.gradient, first.cause) if spec.culprit else stage
-    result.hint = spec.hints.get(first.cause) or HINTS.get(first.cause)
-    return result
 
 
 def _call(spec: Spec, fn, inputs: dict) -> dict:

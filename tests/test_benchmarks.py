@@ -1,0 +1,21 @@
+"""The benchmarks still run against the library as it is (their figures are read by people, not
+asserted here: speed is measured by ``make bench`` on a quiet machine, never by a test)."""
+
+import numpy as np
+
+from benchmarks import bench_activations, bench_engine
+
+
+def test_generated_activations_agree_with_the_hand_written_ones(capsys):
+    bench_activations.main(repeats=1)  # asserts that both backward passes agree, then times them
+    assert "gelu" in capsys.readouterr().out
+
+
+def test_the_matrix_product_floor_runs_on_a_small_net():
+    t_loss, t_floor, ratio = bench_engine.loss_vs_matmul_floor(8, 6, 5, 3, np.float64, repeats=1)
+    assert min(t_loss, t_floor, ratio) > 0
+
+
+def test_training_against_scikit_learn_reaches_the_same_accuracy():
+    *_, ours, theirs, n, epochs = bench_engine.digits_vs_sklearn(epochs=3, repeats=1)
+    assert n == 1437 and epochs == 3 and ours > 0.8 and theirs > 0.8

@@ -137,20 +137,35 @@ def test_error_says_what_and_where():
 # -- inside the network ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(NAMED))
-def test_a_net_with_a_typed_activation_has_checked_gradients(name):
-    from backprop_core import TwoLayerNet, numerical_gradient, rel_error
-    from backprop_core.symbolic import tiny_net_gradients
+def tiny_net(name):
+    """A 2-3-2 net with the activation ``name``, two samples, reg 0.05 and its gradients."""
+    from backprop_core import TwoLayerNet
 
     rng = np.random.default_rng(3)
     net = TwoLayerNet(2, 3, 2, std=0.7, seed=1, activation=named(name))
     net.params["b1"] = 0.1 * rng.normal(size=3)
     X, y, reg = rng.normal(size=(2, 2)), [0, 1], 0.05
-    _, grads = net.loss(X, y, reg)
-    symbolic = tiny_net_gradients(2, 2, 3, 2, labels=(0, 1), reg=reg, activation=NAMED[name])
+    return net, X, y, reg, net.loss(X, y, reg)[1]
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_a_net_with_a_typed_activation_passes_central_differences(name):
+    from backprop_core import numerical_gradient, rel_error
+
+    net, X, y, reg, grads = tiny_net(name)
     for key, param in net.params.items():
         numeric = numerical_gradient(lambda _: net.loss(X, y, reg)[0], param)
         assert rel_error(grads[key], numeric) < 1e-6, (name, key)
+
+
+@pytest.mark.slow  # SymPy differentiates a whole net per activation: about a second each
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_a_net_with_a_typed_activation_equals_sympy_on_the_whole_loss(name):
+    from backprop_core.symbolic import tiny_net_gradients
+
+    net, X, _, reg, grads = tiny_net(name)
+    symbolic = tiny_net_gradients(2, 2, 3, 2, labels=(0, 1), reg=reg, activation=NAMED[name])
+    for key in net.params:
         exact = symbolic[key].evaluate(at_zero=0.0, X=X, **net.params)
         assert np.max(np.abs(exact - grads[key])) <= 1e-12 * np.max(np.abs(exact)), (name, key)
 

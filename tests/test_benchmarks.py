@@ -2,6 +2,7 @@
 asserted here: speed is measured by ``make bench`` on a quiet machine, never by a test)."""
 
 import numpy as np
+import pytest
 
 from benchmarks import bench_activations, bench_engine
 
@@ -16,6 +17,7 @@ def test_the_matrix_product_floor_runs_on_a_small_net():
     assert min(t_loss, t_floor, ratio) > 0
 
 
+@pytest.mark.slow
 def test_training_against_scikit_learn_reaches_the_same_accuracy():
     *_, ours, theirs, n, epochs = bench_engine.digits_vs_sklearn(epochs=3, repeats=1)
     assert n == 1437 and epochs == 3 and ours > 0.8 and theirs > 0.8

@@ -127,6 +127,9 @@ class TwoLayerNet:
     def from_params(cls, params, relu_at_zero=0.0, activation=None, seed=None):
         """A network holding copies of ``params`` (``W1`` (D, H), ``b1`` (H,), ``W2``, ``b2``).
 
+        The sizes come from the arrays; ``relu_at_zero`` and ``activation`` are as in the
+        constructor, and ``seed`` only sets the minibatch order of :meth:`train`.
+
         >>> net = TwoLayerNet.from_params({"W1": np.ones((2, 3)), "b1": np.zeros(3),
         ...                                "W2": np.ones((3, 4)), "b2": np.zeros(4)})
         >>> net

@@ -38,7 +38,7 @@ def as_float_array(
         arr = np.asarray(value)
     except (ValueError, TypeError) as err:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular numeric array; got {err}") from None
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+    if arr.dtype.kind not in "iufc":  # not booleans, dates, durations, strings or objects
         raise TypeError(f"{name} must be a numeric array; got {_describe(value)}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real-valued; got dtype {arr.dtype}")
@@ -118,3 +118,45 @@ def as_cache(cache: object, kind: str, size: int) -> tuple:
             f"got {type(cache).__name__}"
         )
     return cache
+
+
+MAX_JACOBIAN_ENTRIES = 50_000_000  # about 400 MB of float64: a full Jacobian is for looking at
+
+
+def check_jacobian_size(shape: Sequence[int], what: str) -> None:
+    """Refuse, before allocating, a full Jacobian of more than ``MAX_JACOBIAN_ENTRIES`` entries.
+
+    The limit is read at call time, so ``backprop_core._checks.MAX_JACOBIAN_ENTRIES`` can be
+    raised by a user who really wants a larger one.
+    """
+    entries = int(np.prod([int(n) for n in shape], dtype=object))
+    if entries > MAX_JACOBIAN_ENTRIES:
+        raise ValueError(
+            f"{what} would have shape {tuple(shape)}, {entries:,} entries "
+            f"(more than {MAX_JACOBIAN_ENTRIES:,}); use the stage's backward function, which "
+            "gives what vjp of this Jacobian would, or a smaller batch"
+        )
+
+
+def as_seed(value: object, name: str = "seed"):
+    """Return ``value`` if NumPy can seed a generator with it: None, an int >= 0 or a Generator."""
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be None, an integer >= 0 or a numpy Generator; got {_describe(value)}"
+        )
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0; got {value}")
+    return int(value)
+
+
+def as_float_dtype(value: object, name: str = "dtype") -> np.dtype:
+    """Return ``value`` as the NumPy dtype float32 or float64."""
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be float32 or float64; got {_describe(value)}") from None
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be float32 or float64; got {dtype}")
+    return dtype

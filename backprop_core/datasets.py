@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_count
+from ._checks import as_count, as_seed
 
 
 def spiral(n_per_class=100, n_classes=3, seed=0):
@@ -27,7 +27,7 @@ def spiral(n_per_class=100, n_classes=3, seed=0):
     """
     n = as_count(n_per_class, "n_per_class")
     k = as_count(n_classes, "n_classes")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_seed(seed))
     radius = np.tile(np.linspace(0.0, 1.0, n), k)  # (k * n,)
     start = np.repeat(np.arange(k) * 4.0, n)
     angle = start + np.tile(np.linspace(0.0, 4.0, n), k) + 0.2 * rng.standard_normal(k * n)

@@ -4,15 +4,23 @@ The verdicts follow the scale of the cs231n notes on gradient checking
 (https://cs231n.github.io/neural-networks-3/#gradcheck): a relative error of at most 1e-7 is good,
 up to 1e-4 is acceptable only where the function has kinks (the ReLU at 0), and above 1e-2 the
 gradient is probably wrong.
+
+The step. Each entry moves by ``h``, raised where ``x`` is large so that the move stays well
+resolved in ``x``'s dtype: at least ``|x| * eps ** (1/2)`` in float64 and ``|x| * eps ** (1/3)``
+in float32 (where a function's values carry only 7 digits, the larger step balances round-off
+against the step's own error). The difference is divided by the move actually made, read back
+from the array. :func:`gradcheck` goes further for a float32 model: like cs231n, it checks a
+float64 copy, since a float32 loss cannot resolve the differences a good check needs.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
+from ._checks import as_count, as_float_array, as_scalar
 
 
 def _perturbable(x, name="x"):
@@ -28,26 +36,49 @@ def _perturbable(x, name="x"):
     return as_float_array(x, name).copy()
 
 
+def _steps(x, h):
+    """The step of each entry: ``h``, or more where ``x`` is too large to resolve it."""
+    eps = np.finfo(x.dtype).eps
+    power = 1 / 2 if x.dtype.itemsize >= 8 else 1 / 3
+    return np.maximum(h, np.abs(x.astype(np.float64)) * eps**power)
+
+
 def _central_differences(f, x, h, contract):
+    if not callable(f):
+        raise TypeError(f"f must be a function of x; got {type(f).__name__}")
     grad = np.zeros(x.shape, dtype=np.float64)
+    steps = _steps(x, h)
     for ix in np.ndindex(x.shape):
         old = x[ix]
         try:
-            x[ix] = old + h
+            x[ix] = old + steps[ix]
+            high = float(x[ix])  # the value actually stored, after rounding to x's dtype
             plus = contract(f(x))
-            x[ix] = old - h
+            x[ix] = old - steps[ix]
+            low = float(x[ix])
             minus = contract(f(x))
         finally:
             x[ix] = old
-        grad[ix] = (plus - minus) / (2 * h)
+        grad[ix] = (plus - minus) / (high - low)
     return grad.astype(x.dtype, copy=False)
+
+
+def _real(value, name):
+    """``value`` as a real float array, or a TypeError saying what ``f`` returned instead."""
+    array = np.asarray(value) if value is not None else None
+    if array is None or array.dtype == object or not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"{name} must be a real number or array; got {type(value).__name__}")
+    if np.iscomplexobj(array):
+        raise TypeError(f"{name} must be real; got a complex {type(value).__name__}")
+    return array.astype(np.float64)
 
 
 def numerical_gradient(f, x, h=1e-5):
     """Gradient of the scalar function ``f`` at ``x`` by central differences.
 
     Each entry of ``x`` is moved by ``+h`` and ``-h`` in place (so ``f`` may read ``x`` through a
-    closure, as in ``lambda _: net.loss(X, y)[0]``) and put back, even if ``f`` raises.
+    closure, as in ``lambda _: net.loss(X, y)[0]``) and put back, even if ``f`` raises. Where
+    ``x`` is large the step grows with it (see the module's docstring).
 
     Parameters
     ----------
@@ -68,7 +99,7 @@ def numerical_gradient(f, x, h=1e-5):
     h = as_scalar(h, "h", positive=True)
 
     def scalar(value):
-        value = np.asarray(value)
+        value = _real(value, "f(x)")
         if value.size != 1:
             raise ValueError(f"f must return a scalar; got shape {value.shape}")
         return float(value.reshape(()))
@@ -91,7 +122,7 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     h = as_scalar(h, "h", positive=True)
 
     def contract(value):
-        value = np.asarray(value)
+        value = _real(value, "f(x)")
         if value.shape != dout.shape:
             raise ValueError(f"f(x) must have the shape of dout {dout.shape}; got {value.shape}")
         return float(np.sum(value * dout))
@@ -109,8 +140,8 @@ def rel_error(a, b):
     b = as_float_array(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+    a, b = a.astype(np.float64) / 2, b.astype(np.float64) / 2  # halved: |a - b| cannot overflow
+    return float(np.max(np.abs(a - b) / np.maximum(0.5e-8, np.abs(a) + np.abs(b))))
 
 
 def verdict(error, kinks=0):
@@ -119,6 +150,8 @@ def verdict(error, kinks=0):
     >>> verdict(3e-9), verdict(2e-6, kinks=4), verdict(2e-6), verdict(0.3)
     ('good', 'acceptable at kinks', 'suspicious', 'wrong')
     """
+    error = as_scalar(error, "error", minimum=0.0)
+    kinks = as_count(kinks, "kinks", minimum=0)
     if error <= 1e-7:
         return "good"
     if error <= 1e-4 and kinks:
@@ -139,9 +172,13 @@ class ParamCheck(NamedTuple):
 
 
 class GradcheckReport(NamedTuple):
-    """Per-parameter result of :func:`gradcheck`; ``ok`` when no verdict is suspicious or wrong."""
+    """Per-parameter result of :func:`gradcheck`; ``ok`` when no verdict is suspicious or wrong.
+
+    ``in_float64`` says that a float32 model was checked on a float64 copy.
+    """
 
     rows: tuple
+    in_float64: bool = False
 
     @property
     def ok(self):
@@ -154,6 +191,8 @@ class GradcheckReport(NamedTuple):
             note = f": {row.kinks} ReLU inputs within reach of 0" if explained else ""
             shape = str(row.shape)
             lines.append(f"{row.name:<6} {shape:<12} {row.rel_error:>10.1e}  {row.verdict}{note}")
+        if self.in_float64:
+            lines.append("(a float32 model, checked on a float64 copy as cs231n does)")
         return "\n".join(lines)
 
 
@@ -165,7 +204,8 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
     or a model of your own written the cs231n way (with ``reg == 0`` it is called as
     ``loss(X, y)``, so a model that keeps its regularisation strength itself works too). If the
     model has ``kinks_within(X, h)``, the report says how many kinks a step of ``h`` can cross in
-    each parameter, which explains an error that is otherwise too large.
+    each parameter, which explains an error that is otherwise too large. A float32 model is
+    checked on a float64 copy of itself (the report says so); the model itself is not changed.
 
     >>> from backprop_core import TwoLayerNet
     >>> net = TwoLayerNet(3, 5, 2, std=0.5, seed=1)
@@ -185,6 +225,13 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
         )
     reg = as_scalar(reg, "reg", minimum=0.0)
     h = as_scalar(h, "h", positive=True)
+    low_precision = [n for n, p in params.items() if getattr(p, "dtype", None) == np.float32]
+    if low_precision:  # cs231n checks in float64: a float32 loss cannot resolve the differences
+        model = copy.deepcopy(model)
+        for name in low_precision:
+            model.params[name] = model.params[name].astype(np.float64)
+        params = model.params
+        X = as_float_array(X, "X").astype(np.float64)
 
     def loss():
         return model.loss(X, y, reg=reg) if reg else model.loss(X, y)
@@ -210,4 +257,4 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
         error = rel_error(grad, numeric)
         near = counts.get(name, 0)
         rows.append(ParamCheck(name, param.shape, error, near, verdict(error, near)))
-    return GradcheckReport(tuple(rows))
+    return GradcheckReport(tuple(rows), in_float64=bool(low_precision))

@@ -14,7 +14,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_count, as_float_array, as_labels, as_scalar, check_shape
+from ._checks import (
+    as_count,
+    as_float_array,
+    as_float_dtype,
+    as_labels,
+    as_scalar,
+    as_seed,
+    check_shape,
+)
 from .layers import affine, softmax_loss
 from .layers.affine import AffineCache
 from .layers.relu import ReLU
@@ -112,9 +120,8 @@ class TwoLayerNet:
                 f"and backward(dout, cache), such as an Activation; got {type(activation).__name__}"
             )
         self.activation = ReLU(self.relu_at_zero) if activation is None else activation
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
-        self._rng = np.random.default_rng(seed)
+        dtype = as_float_dtype(dtype)
+        self._rng = np.random.default_rng(as_seed(seed))
         normal = self._rng.standard_normal
         self.params = {
             "W1": (std * normal((D, H))).astype(dtype),
@@ -154,10 +161,39 @@ class TwoLayerNet:
 
     # -- validation at the public boundary -------------------------------------------------------
 
-    def _check_params(self):
-        # shapes only: a NaN in the parameters (after a diverging step) shows up in the loss
+    def _check_params(self, for_update=False, finite=False):
+        """The sizes (D, C) of checked parameters. ``for_update``: they must be the writeable
+        float arrays an SGD step changes in place; ``finite``: no NaN or infinity either."""
+        if not isinstance(self.params, dict):
+            raise TypeError(
+                f"params must be a dict of W1, b1, W2, b2; got {type(self.params).__name__}"
+            )
+        names = sorted(self.params, key=str)
+        if names != sorted(PARAM_NAMES):
+            missing = [n for n in PARAM_NAMES if n not in self.params]
+            extra = [n for n in self.params if n not in PARAM_NAMES]
+            raise ValueError(
+                f"params must hold exactly {list(PARAM_NAMES)}; "
+                + (f"missing {missing}" if missing else f"got the extra key(s) {extra}")
+            )
+
         def param(name, ndim):
-            return as_float_array(self.params.get(name), f"params['{name}']", ndim, finite=False)
+            value = self.params[name]
+            label = f"params['{name}']"
+            if for_update:
+                if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
+                    raise TypeError(
+                        f"{label} must be a float32 or float64 array, updated in place by "
+                        f"training; got {type(value).__name__}"
+                        + (f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else "")
+                    )
+                if not value.flags.writeable:
+                    raise ValueError(f"{label} must be writeable: training updates it in place")
+            value = as_float_array(value, label, ndim, finite=False)
+            if finite and not np.isfinite(value).all():
+                bad = "NaN" if np.isnan(value).any() else "infinity"
+                raise ValueError(f"{label} holds {bad}: training diverged? (try a smaller step)")
+            return value
 
         W1, W2, b1, b2 = param("W1", 2), param("W2", 2), param("b1", 1), param("b2", 1)
         (D, H), C = W1.shape, W2.shape[1]
@@ -166,8 +202,8 @@ class TwoLayerNet:
         check_shape(b2, "params['b2']", (C,), "(C,)", f"to match W2 of shape {W2.shape}")
         return D, C
 
-    def _check_batch(self, X, y=None, names=("X", "y")):
-        D, C = self._check_params()
+    def _check_batch(self, X, y=None, names=("X", "y"), finite_params=False):
+        D, C = self._check_params(finite=finite_params)
         X = as_float_array(X, names[0], ndim=2)
         check_shape(
             X, names[0], (None, D), "(N, D)", f"to match W1 of shape {self.params['W1'].shape}"
@@ -237,6 +273,12 @@ class TwoLayerNet:
                 f"trace must be the Trace returned by forward(); got {type(trace).__name__}"
             )
         _, y = self._check_batch(trace.X, y, names=("trace.X", "y"))
+        N, H, C = trace.X.shape[0], self.params["W1"].shape[1], self.params["W2"].shape[1]
+        for name, cols, what in (("y1", H, "(N, H)"), ("h1", H, "(N, H)"), ("y2", C, "(N, C)")):
+            value = as_float_array(getattr(trace, name), f"trace.{name}", ndim=2, finite=False)
+            check_shape(
+                value, f"trace.{name}", (N, cols), what, "to come from this net's forward()"
+            )
         reg = as_scalar(reg, "reg", minimum=0.0)
         _, hidden = self.activation.forward(trace.y1)
         return self._backward(trace, hidden, y, reg, need_dX)
@@ -257,7 +299,7 @@ class TwoLayerNet:
         >>> net.predict(np.zeros((2, 2)))
         array([2, 2])
         """
-        X, _ = self._check_batch(X)
+        X, _ = self._check_batch(X, finite_params=True)
         return self._loss(X).argmax(axis=1)
 
     def kinks_within(self, X, h):
@@ -319,6 +361,7 @@ class TwoLayerNet:
         >>> bool(history["loss_history"][-1] < 0.2 and history["val_acc_history"][-1] > 0.9)
         True
         """
+        self._check_params(for_update=True, finite=True)
         X, y = self._check_batch(X, y)
         X_val, y_val = self._check_batch(X_val, y_val, names=("X_val", "y_val"))
         return sgd(

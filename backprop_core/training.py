@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_count, as_scalar
+from ._checks import as_count, as_scalar, as_seed
 
 
 def sgd(
@@ -64,7 +64,7 @@ def sgd(
         raise TypeError(f"loss must be a function loss(X, y, reg); got {type(loss).__name__}")
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of arrays; got {type(params).__name__}")
-    rng = np.random.default_rng(rng)
+    rng = np.random.default_rng(as_seed(rng, "rng"))
     learning_rate = as_scalar(learning_rate, "learning_rate", positive=True)
     decay = as_scalar(learning_rate_decay, "learning_rate_decay", positive=True)
     reg = as_scalar(reg, "reg", minimum=0.0)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_cache, as_float_array, check_shape
+from .._checks import as_cache, as_float_array, check_jacobian_size, check_shape
 from ..stage import GradientCase, JacobianCase, Stage
 
 
@@ -94,6 +94,9 @@ def affine_backward(dout, cache):
     (array([[1., 1.], [1., 1.]]), array([4., 6.]), array([2.]))
     """
     x, W = as_cache(cache, "AffineCache (x, W)", 2)
+    x = as_float_array(x, "cache.x", ndim=2)
+    W = as_float_array(W, "cache.W", ndim=2)
+    check_shape(W, "cache.W", (x.shape[1], None), "(D, M)", f"to match cache.x of shape {x.shape}")
     dout = as_float_array(dout, "dout", ndim=2)
     check_shape(
         dout, "dout", (x.shape[0], W.shape[1]), "(N, M)", "to match the output of affine_forward"
@@ -126,20 +129,20 @@ def affine_jacobian(x, W, wrt):
     W = as_float_array(W, "W", ndim=2)
     check_shape(W, "W", (x.shape[1], None), "(D, M)", f"to match x of shape {x.shape}")
     (N, D), M = x.shape, W.shape[1]
+    shapes = {"W": (N, M, D, M), "b": (N, M, M), "x": (N, M, N, D)}
+    if not isinstance(wrt, str) or wrt not in shapes:
+        raise ValueError(f"wrt must be one of 'W', 'b', 'x'; got {wrt!r}")
+    check_jacobian_size(shapes[wrt], f"the Jacobian of out with respect to {wrt}")
     dtype = np.result_type(x, W)
     diag_M = np.arange(M)
+    J = np.zeros(shapes[wrt], dtype=dtype)
     if wrt == "W":
-        J = np.zeros((N, M, D, M), dtype=dtype)
         J[:, diag_M, :, diag_M] = x  # the entries q = j hold x[p, i]; all others are 0
     elif wrt == "b":
-        J = np.zeros((N, M, M), dtype=dtype)
         J[:, diag_M, diag_M] = 1  # one identity block per sample
-    elif wrt == "x":
-        J = np.zeros((N, M, N, D), dtype=dtype)
+    else:  # "x"
         diag_N = np.arange(N)
         J[diag_N, :, diag_N, :] = W.T  # sample p only depends on row p of x
-    else:
-        raise ValueError(f"wrt must be one of 'W', 'b', 'x'; got {wrt!r}")
     return J
 
 

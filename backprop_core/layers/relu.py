@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_cache, as_float_array, as_scalar, check_shape
+from .._checks import as_cache, as_float_array, as_scalar, check_jacobian_size, check_shape
 from ..stage import GradientCase, JacobianCase, Stage
 
 
@@ -89,6 +89,7 @@ def relu_jacobian(x, at_zero=0.0):
     """
     x = as_float_array(x, "x")
     at_zero = as_scalar(at_zero, "at_zero")
+    check_jacobian_size(x.shape + x.shape, "the ReLU's Jacobian")
     slope = np.where(x > 0, 1.0, np.where(x == 0, at_zero, 0.0)).astype(x.dtype)
     return np.diag(slope.ravel()).reshape(x.shape + x.shape)
 

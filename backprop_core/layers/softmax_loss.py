@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, as_labels
+from .._checks import as_float_array, as_labels, check_jacobian_size
 from ..stage import GradientCase, JacobianCase, Stage
 
 
@@ -104,7 +104,10 @@ def softmax_jacobian(scores, full=False):
     >>> softmax_jacobian([[0.0, 0.0]])
     array([[[ 0.25, -0.25], [-0.25,  0.25]]])
     """
-    p = probs(as_float_array(scores, "scores", ndim=2))  # (N, C)
+    scores = as_float_array(scores, "scores", ndim=2)
+    N, C = scores.shape
+    check_jacobian_size((N, C, N, C) if full else (N, C, C), "the softmax Jacobian")
+    p = probs(scores)  # (N, C)
     eye = np.eye(p.shape[1], dtype=p.dtype)
     blocks = -p[:, :, None] * p[:, None, :]  # off the diagonal: -p_k p_j
     # on it, p_k - p_k^2 = p_k (sum of the other p_j): summed directly, it keeps its precision
@@ -112,7 +115,6 @@ def softmax_jacobian(scores, full=False):
     blocks[:, eye.astype(bool)] = p * (p @ (1 - eye))
     if not full:
         return blocks
-    N, C = p.shape
     J = np.zeros((N, C, N, C), dtype=p.dtype)
     J[np.arange(N), :, np.arange(N), :] = blocks
     return J

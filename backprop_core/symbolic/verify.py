@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._checks import as_seed
 from ..registry import STAGES
 
 TOLERANCE = 1e-12  # largest |difference| / largest |expected| that passes, in float64
@@ -115,5 +116,5 @@ def verify_all(seed: int = 0) -> Report:
     >>> report.ok, report.rows[0].stage, report.rows[-1].quantity
     (True, 'softmax', 'db1, gelu hidden layer')
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_seed(seed))
     return Report(tuple(row for stage in STAGES for row in stage.load("symbolic").verify_rows(rng)))

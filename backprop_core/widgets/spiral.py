@@ -58,7 +58,16 @@ class SpiralExplorer(Explorer):
             num_iters=steps,
             batch_size=len(self.X),
         )
-        return run["loss_history"]
+        losses = run["loss_history"]
+        if not np.isfinite(losses[-1]) or not all(
+            np.isfinite(p).all() for p in net.params.values()
+        ):
+            steps_done = next((i for i, v in enumerate(losses) if not np.isfinite(v)), len(losses))
+            raise ValueError(
+                f"training diverged within {steps_done + 1} steps (the parameters are no longer "
+                f"finite): try a step size smaller than {learning_rate:g}"
+            )
+        return losses
 
     def _accuracy(self) -> float | None:
         """The trained net's accuracy on the spiral it was trained on; None before training."""

@@ -71,16 +71,13 @@ class TrainingExplorer(SpiralExplorer):
     def train(self) -> TrainingExplorer:
         """Train a fresh net with the current settings (the Train button calls this)."""
         v = self.values()
-        self.net = TwoLayerNet(2, v["hidden"], 3, std=0.01, seed=self.seed)
-        self.history = []
+        net, history = TwoLayerNet(2, v["hidden"], 3, std=0.01, seed=self.seed), []
         self.progress.value = 0
         chunk = max(v["steps"] // self.chunks, 1)
-        for done in range(0, v["steps"], chunk):
-            self.history += self._fit(
-                self.net, min(chunk, v["steps"] - done), v["learning_rate"], v["reg"]
-            )
+        for done in range(0, v["steps"], chunk):  # an error here leaves the explorer as it was
+            history += self._fit(net, min(chunk, v["steps"] - done), v["learning_rate"], v["reg"])
             self.progress.value = min(self.progress.value + 1, self.chunks)
-        self._trained_with = v
+        self.net, self.history, self._trained_with = net, history, v
         self._ax_loss.set_xlim(0, len(self.history))
         self._ax_loss.set_ylim(0, max(self.history) * 1.05)
         self.invalidate()

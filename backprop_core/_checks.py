@@ -160,3 +160,15 @@ def as_float_dtype(value: object, name: str = "dtype") -> np.dtype:
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"{name} must be float32 or float64; got {dtype}")
     return dtype
+
+
+MAX_ARRAY_ENTRIES = 1_000_000_000  # 8 GB of float64: more than this machine should be asked for
+
+
+def check_size(entries: int, what: str) -> None:
+    """Refuse, before allocating, an array of more than ``MAX_ARRAY_ENTRIES`` entries."""
+    if entries > MAX_ARRAY_ENTRIES:
+        raise ValueError(
+            f"{what} would hold {entries:,} numbers, more than {MAX_ARRAY_ENTRIES:,}: "
+            "choose smaller sizes"
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_count, as_seed
+from ._checks import as_count, as_seed, check_size
 
 
 def spiral(n_per_class=100, n_classes=3, seed=0):
@@ -27,6 +27,7 @@ def spiral(n_per_class=100, n_classes=3, seed=0):
     """
     n = as_count(n_per_class, "n_per_class")
     k = as_count(n_classes, "n_classes")
+    check_size(3 * n * k, "the spiral (n_per_class * n_classes points)")
     rng = np.random.default_rng(as_seed(seed))
     radius = np.tile(np.linspace(0.0, 1.0, n), k)  # (k * n,)
     start = np.repeat(np.arange(k) * 4.0, n)

@@ -5,12 +5,13 @@ The verdicts follow the scale of the cs231n notes on gradient checking
 up to 1e-4 is acceptable only where the function has kinks (the ReLU at 0), and above 1e-2 the
 gradient is probably wrong.
 
-The step. Each entry moves by ``h``, raised where ``x`` is large so that the move stays well
-resolved in ``x``'s dtype: at least ``|x| * eps ** (1/2)`` in float64 and ``|x| * eps ** (1/3)``
-in float32 (where a function's values carry only 7 digits, the larger step balances round-off
-against the step's own error). The difference is divided by the move actually made, read back
-from the array. :func:`gradcheck` goes further for a float32 model: like cs231n, it checks a
-float64 copy, since a float32 loss cannot resolve the differences a good check needs.
+The step. Given explicitly, ``h`` is used exactly as given, so that its effect can be studied
+(notebook 08 sweeps it). By default (``h=None``) it is chosen for the dtype and size of each entry:
+``1e-5``, raised to ``|x| * eps ** (1/2)`` where ``x`` is large, in float64; ``eps ** (1/3) *
+max(1, |x|)`` in float32, whose values carry only 7 digits (the larger step balances round-off
+against the step's own error). The difference is then divided by the move actually stored.
+:func:`gradcheck` goes further for a float32 model: like cs231n, it checks a float64 copy, since
+a float32 loss cannot resolve the differences a good check needs.
 """
 
 from __future__ import annotations
@@ -36,18 +37,20 @@ def _perturbable(x, name="x"):
     return as_float_array(x, name).copy()
 
 
-def _steps(x, h):
-    """The step of each entry: ``h``, or more where ``x`` is too large to resolve it."""
+def _steps(x):
+    """The default step of each entry, for its dtype and size (see the module's docstring)."""
     eps = np.finfo(x.dtype).eps
-    power = 1 / 2 if x.dtype.itemsize >= 8 else 1 / 3
-    return np.maximum(h, np.abs(x.astype(np.float64)) * eps**power)
+    size = np.abs(x.astype(np.float64))
+    if x.dtype.itemsize >= 8:
+        return np.maximum(1e-5, size * eps**0.5)
+    return eps ** (1 / 3) * np.maximum(1.0, size)
 
 
 def _central_differences(f, x, h, contract):
     if not callable(f):
         raise TypeError(f"f must be a function of x; got {type(f).__name__}")
     grad = np.zeros(x.shape, dtype=np.float64)
-    steps = _steps(x, h)
+    steps = _steps(x) if h is None else np.full(x.shape, h)
     for ix in np.ndindex(x.shape):
         old = x[ix]
         try:
@@ -59,7 +62,10 @@ def _central_differences(f, x, h, contract):
             minus = contract(f(x))
         finally:
             x[ix] = old
-        grad[ix] = (plus - minus) / (high - low)
+        # the move actually stored; an explicit h too small for x's dtype moves nothing: then,
+        # as the formula says, the difference (0) is divided by 2h
+        move = high - low if h is None else 2 * h
+        grad[ix] = (plus - minus) / move
     return grad.astype(x.dtype, copy=False)
 
 
@@ -73,7 +79,7 @@ def _real(value, name):
     return array.astype(np.float64)
 
 
-def numerical_gradient(f, x, h=1e-5):
+def numerical_gradient(f, x, h=None):
     """Gradient of the scalar function ``f`` at ``x`` by central differences.
 
     Each entry of ``x`` is moved by ``+h`` and ``-h`` in place (so ``f`` may read ``x`` through a
@@ -85,7 +91,9 @@ def numerical_gradient(f, x, h=1e-5):
     f : callable
         ``f(x)`` returns a real scalar.
     x : ndarray of float, any shape
-    h : float, default 1e-5
+    h : float or None
+        The step, used exactly as given; None (the default) chooses it for the dtype and size
+        of each entry of ``x`` (see the module's docstring).
 
     Returns
     -------
@@ -96,7 +104,7 @@ def numerical_gradient(f, x, h=1e-5):
     array([ 2., -4.])
     """
     x = _perturbable(x)
-    h = as_scalar(h, "h", positive=True)
+    h = None if h is None else as_scalar(h, "h", positive=True)
 
     def scalar(value):
         value = _real(value, "f(x)")
@@ -107,7 +115,7 @@ def numerical_gradient(f, x, h=1e-5):
     return _central_differences(f, x, h, scalar)
 
 
-def numerical_gradient_array(f, x, dout, h=1e-5):
+def numerical_gradient_array(f, x, dout, h=None):
     """Central-difference gradient of ``sum(f(x) * dout)``: an array function seen through ``dout``.
 
     This is what a backward pass computes: the upstream gradient ``dout`` (shape of ``f(x)``)
@@ -119,7 +127,7 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     """
     x = _perturbable(x)
     dout = as_float_array(dout, "dout")
-    h = as_scalar(h, "h", positive=True)
+    h = None if h is None else as_scalar(h, "h", positive=True)
 
     def contract(value):
         value = _real(value, "f(x)")

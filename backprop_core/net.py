@@ -22,6 +22,7 @@ from ._checks import (
     as_scalar,
     as_seed,
     check_shape,
+    check_size,
 )
 from .layers import affine, softmax_loss
 from .layers.affine import AffineCache
@@ -112,6 +113,7 @@ class TwoLayerNet:
         D = as_count(input_size, "input_size")
         H = as_count(hidden_size, "hidden_size")
         C = as_count(output_size, "output_size")
+        check_size(D * H + H * C, "the parameters (input_size, hidden_size, output_size)")
         std = as_scalar(std, "std", minimum=0.0)
         self.relu_at_zero = as_scalar(relu_at_zero, "relu_at_zero")
         if activation is not None and not _is_activation(activation):
@@ -144,15 +146,10 @@ class TwoLayerNet:
         """
         if not isinstance(params, dict):
             raise TypeError(f"params must be a dict of W1, b1, W2, b2; got {type(params).__name__}")
-        missing = [name for name in PARAM_NAMES if name not in params]
-        if missing:
-            raise ValueError(f"params must hold {list(PARAM_NAMES)}; missing {missing}")
         net = cls(1, 1, 1, seed=seed, relu_at_zero=relu_at_zero, activation=activation)
-        net.params = {
-            name: as_float_array(params[name], f"params['{name}']", finite=False).copy()
-            for name in PARAM_NAMES
-        }
-        net._check_params()
+        net.params = params
+        net._check_params(finite=True)  # the keys, shapes and values, before anything is copied
+        net.params = {name: as_float_array(params[name], name).copy() for name in PARAM_NAMES}
         return net
 
     def __repr__(self):
@@ -272,6 +269,8 @@ class TwoLayerNet:
             raise TypeError(
                 f"trace must be the Trace returned by forward(); got {type(trace).__name__}"
             )
+        if y is None:
+            raise TypeError("y must hold the integer class labels of trace.X; got None")
         _, y = self._check_batch(trace.X, y, names=("trace.X", "y"))
         N, H, C = trace.X.shape[0], self.params["W1"].shape[1], self.params["W2"].shape[1]
         for name, cols, what in (("y1", H, "(N, H)"), ("h1", H, "(N, H)"), ("y2", C, "(N, C)")):
@@ -393,6 +392,8 @@ def two_layer_loss(params, X, y, reg=0.0):
     >>> round(loss, 6), grads["b2"]
     (0.693147, array([ 0.5, -0.5]))
     """
+    if y is None:
+        raise TypeError("y must hold integer class labels (N,); got None")
     return TwoLayerNet.from_params(params).loss(X, y, reg)
 
 

@@ -62,8 +62,7 @@ def sgd(
     """
     if not callable(loss):
         raise TypeError(f"loss must be a function loss(X, y, reg); got {type(loss).__name__}")
-    if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict of arrays; got {type(params).__name__}")
+    _check_updatable(params)
     rng = np.random.default_rng(as_seed(rng, "rng"))
     learning_rate = as_scalar(learning_rate, "learning_rate", positive=True)
     decay = as_scalar(learning_rate_decay, "learning_rate_decay", positive=True)
@@ -83,6 +82,7 @@ def sgd(
         batch = slice(step * batch_size, (step + 1) * batch_size)
         X_batch, y_batch = X_epoch[batch], y_epoch[batch]
         value, grads = loss(X_batch, y_batch, reg)
+        _check_grads(grads, params)  # before any parameter changes
         epoch_ends = step == per_epoch - 1
         if epoch_ends:  # the minibatch's accuracy before this step's update, as cs231n records it
             history["train_acc_history"].append(_accuracy(loss(X_batch), y_batch))
@@ -97,6 +97,39 @@ def sgd(
             history["val_acc_history"].append(_accuracy(loss(X_val), y_val))
             learning_rate *= decay
     return history
+
+
+def _check_updatable(params) -> None:
+    """Every parameter is a finite, writeable float array that a step can update in place."""
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"params must be a dict of float arrays; got {type(params).__name__}")
+    for name, value in params.items():
+        if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
+            raise TypeError(
+                f"params[{name!r}] must be a float32 or float64 array, updated in place; "
+                f"got {type(value).__name__}"
+                + (f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else "")
+            )
+        if not value.flags.writeable:
+            raise ValueError(f"params[{name!r}] must be writeable: training updates it in place")
+        if not np.isfinite(value).all():
+            raise ValueError(f"params[{name!r}] holds NaN or infinity: training diverged?")
+
+
+def _check_grads(grads, params) -> None:
+    """``grads`` has one array per parameter, of its shape (checked before any update)."""
+    if not isinstance(grads, dict):
+        raise TypeError(
+            f"loss must return (loss, grads) with grads a dict; got {type(grads).__name__}"
+        )
+    for name, value in params.items():
+        grad = grads.get(name)
+        if grad is None or np.shape(grad) != value.shape:
+            got = "nothing" if grad is None else f"shape {np.shape(grad)}"
+            raise ValueError(
+                f"loss must return grads[{name!r}] of the shape of params[{name!r}] "
+                f"{value.shape}; got {got}"
+            )
 
 
 def _accuracy(scores, y) -> float:

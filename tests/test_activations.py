@@ -120,6 +120,7 @@ def test_hostile_text_is_refused_and_runs_nothing(text, tmp_path):
             "deeper than",
             "depend on x",
             "is empty",
+            "too complex",
         )
     )
     assert not canary.exists()

@@ -142,7 +142,10 @@ def test_a_crash_is_reported_as_such():
 def test_every_generic_cause_has_a_hint():
     """patterns.classify can name these causes in any stage: each must say what to read."""
     generic = {"transpose", "bias-axis", "shape", "overflow", "factor-N", "factor", "values"}
-    assert generic | {"raises", "mutation", "loss"} <= set(HINTS)
+    generic |= {"non-finite", "zeros"}
+    returns = {"returns-none", "arity", "returns-type", "not-numeric", "complex", "dtype"}
+    calls = {"raises", "mutation", "loss", "timeout", "signature", "unreadable"}
+    assert generic | returns | calls <= set(HINTS)
 
 
 def test_a_bias_summed_over_the_wrong_axis_is_named_in_a_whole_net_too():

@@ -225,7 +225,7 @@ CASES = {
     "from_params": (
         lambda: TwoLayerNet.from_params({"W1": W43}),
         ValueError,
-        "params must hold ['W1', 'b1', 'W2', 'b2']; missing ['b1', 'W2', 'b2']",
+        "params must hold exactly ['W1', 'b1', 'W2', 'b2']; missing ['b1', 'W2', 'b2']",
     ),
 }
 

@@ -23,8 +23,12 @@ class Result(NamedTuple):
         return self.message
 
 
-def check(fn, stage: str) -> Result:
+def check(fn, stage: str, *, timeout: float | None = None) -> Result:
     """Run a learner's ``fn`` for ``stage`` on the tricky cases and explain any difference.
+
+    ``timeout`` limits each call of ``fn``, in seconds (default 10 s, as for
+    :func:`~backprop_core.debugging.diagnose`): a function that loops for ever is reported, and
+    the kernel stays usable.
 
     >>> from backprop_core import layers
     >>> print(check(layers.relu_backward, "relu_backward"))  # doctest: +ELLIPSIS
@@ -36,8 +40,17 @@ def check(fn, stage: str) -> Result:
       differs only where the ReLU's input is exactly 0
       where: 3 of 7 entries, e.g. [(0,), (3,), (6,)]
       read: 05-ReLU-Gradient, the value at exactly zero: x > 0 (or the chosen at_zero)
+    >>> def waits(dout, cache):
+    ...     while True:
+    ...         pass
+    >>> print(check(waits, "relu_backward", timeout=0.1))
+    not yet: it did not return within 0.1 s on the case 'a vector with exact zeros':
+      an infinite loop?
+      stopped after 0.1 s; the cases after this one were not run
+      read: run it by hand on that case (Kernel > Interrupt stops it);
+      a function that is only slow gets more time with timeout=
     """
-    found = diagnose(fn, stage)
+    found = diagnose(fn, stage, timeout=timeout)
     if found.ok:
         cases = "; ".join(found.cases)
         return Result(

@@ -15,9 +15,11 @@ from ..layers import (
     softmax_cross_entropy,
 )
 from ..net import TwoLayerNet, two_layer_loss
+from .returns import WrongReturn, describe, unpack
 from .spec import Bug, Context, Pattern, Spec
 
 GRADIENTS = ("dW2", "db2", "dW1", "db1")
+KEYS = ("W1", "b1", "W2", "b2")  # the keys of params, and of grads
 
 
 def cases(rng):
@@ -35,10 +37,40 @@ def cases(rng):
         yield label, {"params": net.params, "X": X, "y": rng.integers(0, C, N), "reg": reg}
 
 
-def call(fn, inputs):
-    """The loss and the four parameter gradients, named ``dW2`` ... as the engine's are."""
-    loss, grads = fn(*inputs.values())
-    return {"loss": loss, **{name: grads.get(name[1:]) for name in GRADIENTS}}
+def read(result):
+    """The loss and the four parameter gradients, named ``dW2`` ... as the engine's are.
+
+    >>> read((0.5, {"W1": 1, "b1": 2, "W2": 3}))
+    Traceback (most recent call last):
+    ...
+    backprop_core.debugging.returns.WrongReturn: grads has no entry 'b2':
+    it needs one per parameter, keyed like params ('W1', 'b1', 'W2', 'b2')
+    """
+    loss, grads = unpack(result, ("loss", "grads")).values()
+    keys = ", ".join(map(repr, KEYS))
+    if not isinstance(grads, dict):
+        explanation = (
+            f"grads is {describe(grads)} where a dict keyed like params ({keys}) was expected"
+        )
+        raise WrongReturn("returns-type", explanation, "grads")
+    missing, extra = [k for k in KEYS if k not in grads], [k for k in grads if k not in KEYS]
+    if missing and extra:
+        got = ", ".join(map(repr, grads))
+        explanation = f"grads has the keys {got} where those of params ({keys}) were expected"
+    elif missing:
+        entries = ", ".join(map(repr, missing))
+        plural = "entries" if len(missing) > 1 else "entry"
+        explanation = (
+            f"grads has no {plural} {entries}: it needs one per parameter, keyed like params"
+        )
+        explanation += f" ({keys})"
+    elif extra:
+        entries = ", ".join(map(repr, extra))
+        plural = "entries" if len(extra) > 1 else "entry"
+        explanation = f"grads has the extra {plural} {entries}: params has only {keys}"
+    else:
+        return {"loss": loss, **{name: grads[name[1:]] for name in GRADIENTS}}
+    raise WrongReturn("grads-keys", explanation, "grads")
 
 
 def context(inputs, want):
@@ -89,10 +121,11 @@ SPEC = Spec(
         "reg-factor": "06-Full-Backward-Pass: the gradient of reg * sum(W**2) is 2 * reg * W",
         "reg-missing": "06-Full-Backward-Pass: add 2 * reg * W to dW1 and dW2",
         "kink": "05-ReLU-Gradient, the value at exactly zero: x > 0 (or the chosen at_zero)",
+        "grads-keys": "06-Full-Backward-Pass: one gradient per parameter, keyed like params",
     },
     context=context,
     culprit=culprit,
-    call=call,
+    read=read,
 )
 
 

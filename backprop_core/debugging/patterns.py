@@ -1,8 +1,9 @@
 """Reading the difference between a candidate's result and the engine's: the likely cause.
 
-Shapes first (a transpose, a sum over the wrong axis), then values: non-finite entries, a stage's
-typical mistakes (from its :class:`~backprop_core.debugging.spec.Context`), a constant factor
-(N, 2, -1), a transpose that a square shape hid, differences only at kinks.
+Shapes first (a transpose, a sum over the wrong axis), then values: non-finite entries (an
+overflow when the case has large inputs), a stage's typical mistakes (from its
+:class:`~backprop_core.debugging.spec.Context`), a constant factor (N, 2, -1), a transpose that a
+square shape hid, differences only at kinks.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def classify(name: str, got, want: np.ndarray, context: Context, tol: float):
     'transpose'
     >>> classify("dscores", 4 * np.eye(2), np.eye(2), Context(N=4), 1e-9)[1]
     'every entry is N = 4 times too large: the 1/N is missing'
+    >>> classify("dx", np.full(2, np.nan), np.ones(2), Context(), 1e-9)[:2]
+    ('non-finite', "NaN where the engine's values are finite, on inputs of ordinary size")
     """
     got = np.asarray(got, dtype=float) if got is not None else None
     if got is None or got.shape != want.shape:
@@ -41,14 +44,27 @@ def classify(name: str, got, want: np.ndarray, context: Context, tol: float):
         if name.startswith("db") and shape == (context.N,):
             return "bias-axis", f"shape {shape}: one entry per sample instead of per column", None
         return "shape", f"shape {shape}, expected {want.shape}", None
-    if not np.isfinite(got).all():
-        return "overflow", "non-finite values where the engine's are finite (large inputs)", None
+    finite = np.isfinite(got)
+    if not finite.all():
+        if context.large:
+            return (
+                "overflow",
+                "non-finite values where the engine's are finite (large inputs)",
+                None,
+            )
+        kinds = " and ".join(
+            k for k, m in (("NaN", np.isnan(got)), ("inf", np.isinf(got))) if m.any()
+        )
+        explanation = f"{kinds} where the engine's values are finite, on inputs of ordinary size"
+        return "non-finite", explanation, where(~finite)
     diff = ~np.isclose(got, want, rtol=tol, atol=tol * max(1.0, float(np.abs(want).max())))
     at = where(diff)
     for pattern in context.patterns.get(name, ()):
         if np.allclose(got, pattern.alternative, atol=tol):
             return pattern.cause, pattern.explanation, at if pattern.localised else None
     nonzero = np.abs(want) > tol
+    if nonzero.any() and not got.any():
+        return "zeros", "every entry is 0: an array made (np.zeros_like) and never filled?", at
     if nonzero.any():
         ratios = got[nonzero] / want[nonzero]
         k = float(np.median(ratios))

@@ -32,12 +32,14 @@ class Context(NamedTuple):
 
     ``N`` is the batch size (for a missing 1/N); ``patterns`` maps a gradient's name to the
     mistakes that stage's learners make; ``kinks`` marks the inputs exactly at a kink, where a
-    difference may be a convention rather than an error.
+    difference may be a convention rather than an error; ``large`` says whether the case has
+    inputs large enough to overflow (set by diagnose, not by the stage).
     """
 
     N: int | None = None
     patterns: Mapping[str, tuple[Pattern, ...]] = {}
     kinks: np.ndarray | None = None
+    large: bool = False
 
 
 def no_context(inputs: dict, want: dict) -> Context:
@@ -67,8 +69,10 @@ class Spec:
         ``plain_check(fn, inputs)``: the relative error a plain gradient check of ``fn`` reports.
     culprit : callable or None
         ``culprit(gradient, cause)``: the stage at fault, for a stage made of others.
-    call : callable or None
-        ``call(fn, inputs) -> dict`` when the results are not a plain tuple of ``outputs``.
+    read : callable or None
+        ``read(result) -> dict``: what the function returned, by the names in ``compared`` (and
+        ``loss``), when it is not a plain tuple of ``outputs``; raises
+        :class:`~backprop_core.debugging.returns.WrongReturn` for a result of the wrong form.
     """
 
     engine: Callable
@@ -79,7 +83,7 @@ class Spec:
     context: Callable[[dict, dict], Context] = no_context
     plain_check: Callable | None = None
     culprit: Callable[[str, str], str | None] | None = None
-    call: Callable | None = None
+    read: Callable | None = None
 
 
 class Bug(NamedTuple):

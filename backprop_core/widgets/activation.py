@@ -14,8 +14,9 @@ from .spiral import SpiralExplorer
 class ActivationExplorer(SpiralExplorer):
     """A text box for ``f(x)`` and a range slider for the plot; Train fits the spiral with it.
 
-    A text that is not allowed (or not an expression) shows its message in the readout; the
-    previous activation stays drawn. The range slider changes only the plot.
+    A text that is not allowed, not an expression or too complex for the time budget shows its
+    message in the readout; the previous activation stays drawn, with its own check.
+    The range slider changes only the plot.
     """
 
     notebook = "10-Your-Own-Activation.ipynb"
@@ -27,6 +28,7 @@ class ActivationExplorer(SpiralExplorer):
         self._text = text
         self.activation = None
         self._trained_text = None
+        self._verdict = None
         super().__init__(seed)
 
     def _controls(self):
@@ -58,11 +60,12 @@ class ActivationExplorer(SpiralExplorer):
     def _compute(self, values):
         error, activation = None, self.activation
         if activation is None or values["text"] != activation.text:  # derive only new text
-            try:
+            try:  # refused within the time budget of backprop_core.activations
                 activation = activation_from_text(values["text"])
-            except Exception as err:  # a refused text, or one SymPy or NumPy cannot handle
-                known = isinstance(err, ValueError | TypeError)
-                error = str(err) if known else f"{type(err).__name__}: {err}"
+            except (ValueError, TypeError) as err:
+                error = str(err)
+        if activation is not self.activation or self._verdict is None:
+            self._verdict = activation.check() if activation is not None else None
         self.activation = activation
         lo, hi = values["span"]
         xs = np.linspace(lo, hi, 200)
@@ -71,7 +74,7 @@ class ActivationExplorer(SpiralExplorer):
             with np.errstate(all="ignore"):
                 state["f"] = activation.forward(xs)[0]
                 state["df"] = activation.slope(xs)
-            state["check"] = activation.check()
+            state["check"] = self._verdict  # the check of the activation drawn
         return state
 
     def _draw(self):
@@ -115,6 +118,8 @@ class ActivationExplorer(SpiralExplorer):
             f"gradient check: {verdict.word}"
             + (f"; slope at a kink = {act.at_zero}" if act.kinks else ""),
         ]
+        if verdict.note:
+            lines.append(f"  ({verdict.note})")
         if self.net is not None:
             lines.append(
                 f"trained with {self._trained_text!r}: loss {self._final_loss:.3f}, "

@@ -87,7 +87,7 @@ def accepted_or_refused(text: str) -> str:
     return "accepted"
 
 
-@pytest.mark.parametrize("text", texts(60, seed=1))
+@pytest.mark.parametrize("text", texts(15, seed=1))  # the fast lane; 500 below
 def test_random_text_is_accepted_or_refused_cleanly(text):
     assert accepted_or_refused(text) in ("accepted", "refused")
 

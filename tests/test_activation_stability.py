@@ -17,6 +17,7 @@ DISGUISED = [
 XS = np.array([-1e4, -800.0, -710.0, -100.0, -1.0, 0.0, 1.0, 100.0, 710.0, 800.0, 1e4])
 
 
+@pytest.mark.slow  # 30 texts in two dtypes, each derived in a child process
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("text", [*NAMED.values(), *DISGUISED])
 def test_forward_and_backward_are_finite_up_to_1e4(text, dtype):

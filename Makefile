@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-fast lint bench notebooks html screenshots clean
+.PHONY: lab test test-fast fuzz lint bench notebooks html screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ test: lint
 
 # The fast lane while working: unit tests and doctests, no notebooks, no browser (under 30 s).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" tests backprop_core --ignore=tests/ui
+	$(BIN)/python -m pytest -q -m "not slow and not fuzz" tests backprop_core --ignore=tests/ui
+
+# 500 random activation texts from the allowed grammar, each accepted or refused within the budget.
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -m fuzz tests
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_engine

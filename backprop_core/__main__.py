@@ -7,7 +7,7 @@ import sys
 import time
 
 
-def _seed(text: str) -> int:
+def seed_argument(text: str) -> int:
     """An integer >= 0, or argparse's usage error (exit status 2)."""
     try:
         value = int(text)
@@ -18,7 +18,7 @@ def _seed(text: str) -> int:
     return value
 
 
-def _printable(text: str, stream) -> str:
+def printable(text: str, stream) -> str:
     """``text``, with ✓, ✗ and Δ spelt in ASCII if ``stream`` cannot encode them."""
     try:
         text.encode(getattr(stream, "encoding", None) or "ascii")
@@ -33,18 +33,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backprop_core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="check every symbolic derivation against the code")
-    verify.add_argument("--seed", type=_seed, default=0, help="seed of the random test points")
+    verify.add_argument(
+        "--seed", type=seed_argument, default=0, help="seed of the random test points"
+    )
     args = parser.parse_args(argv)
 
     from .symbolic import verify_all  # SymPy loads only for this command
 
     start = time.perf_counter()
     report = verify_all(seed=args.seed)
-    print(_printable(str(report), sys.stdout))
+    print(printable(str(report), sys.stdout))
     print(f"({time.perf_counter() - start:.1f} s)")
     for row in report.failed:
         line = f"FAILED: {row.stage} | {row.quantity}: max |Δ| {row.max_abs:.3g}"
-        print(_printable(line, sys.stderr), file=sys.stderr)
+        print(printable(line, sys.stderr), file=sys.stderr)
     return 0 if report.ok else 1
 
 

@@ -92,7 +92,7 @@ def test_random_text_is_accepted_or_refused_cleanly(text):
     assert accepted_or_refused(text) in ("accepted", "refused")
 
 
-@pytest.mark.slow  # 500 texts, a child process each: about a minute
+@pytest.mark.fuzz  # 500 texts, a child process each: about 100 s; run by make fuzz
 def test_five_hundred_random_texts_are_accepted_or_refused_cleanly():
     outcomes = [accepted_or_refused(text) for text in texts(500, seed=2)]
     assert len(outcomes) == 500

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from backprop_core.__main__ import _printable, main
+from backprop_core.__main__ import printable, main
 
 
 @pytest.mark.parametrize(
@@ -29,9 +29,9 @@ def test_bad_usage_exits_with_status_2_and_says_why(argv, message, capsys):
 
 def test_a_terminal_without_check_marks_gets_ascii():
     ascii_stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
-    assert _printable("dW2 ✓ | dx ✗ | max |Δ|", ascii_stream) == "dW2 ok | dx FAIL | max |d|"
+    assert printable("dW2 ✓ | dx ✗ | max |Δ|", ascii_stream) == "dW2 ok | dx FAIL | max |d|"
     utf8_stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    assert _printable("dW2 ✓", utf8_stream) == "dW2 ✓"
+    assert printable("dW2 ✓", utf8_stream) == "dW2 ✓"
 
 
 @pytest.mark.slow  # a fresh interpreter derives everything again: several seconds

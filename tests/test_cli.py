@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from backprop_core.__main__ import printable, main
+from backprop_core.__main__ import main, printable
 
 
 @pytest.mark.parametrize(

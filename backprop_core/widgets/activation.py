@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
+from .._checks import as_seed
 from ..activations import activation_from_text
 from ..net import TwoLayerNet
 from .spiral import SpiralExplorer
@@ -137,4 +138,6 @@ def activation_explorer(text="x * sigmoid(x)", seed=0) -> ActivationExplorer:
     >>> print(ex.set(text="__import__('os')").summary().splitlines()[0][:44])
     not allowed: the function '__import__' is no
     """
-    return ActivationExplorer(text, seed)
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string such as 'max(0, x)'; got {type(text).__name__}")
+    return ActivationExplorer(text, as_seed(seed))

@@ -7,8 +7,9 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from .. import plots
+from .._checks import as_seed
 from ..layers import affine_backward, affine_forward
-from .base import Explorer
+from .base import Explorer, as_size
 
 
 def _box(ax, **kwargs) -> Rectangle:
@@ -97,7 +98,8 @@ def weight_gradient_explorer(N=5, H=4, C=3, seed=0) -> WeightGradientExplorer:
     >>> lines[2].split("=")[1].strip() == lines[3].split("=")[1].strip()
     True
     """
-    return WeightGradientExplorer(N, H, C, seed)
+    N, H, C = (as_size(v, n, 12) for v, n in ((N, "N"), (H, "H"), (C, "C")))
+    return WeightGradientExplorer(N, H, C, as_seed(seed))
 
 
 class BiasExplorer(Explorer):
@@ -183,4 +185,5 @@ def bias_explorer(max_batch=12, C=3, seed=0) -> BiasExplorer:
     >>> print(bias_explorer().set(N=1).summary().splitlines()[0])
     batch of N = 1 samples: db = sum over p of dL/dy[p, :]
     """
-    return BiasExplorer(max_batch, C, seed)
+    max_batch, C = as_size(max_batch, "max_batch", 30), as_size(C, "C", 10)
+    return BiasExplorer(max_batch, C, as_seed(seed))

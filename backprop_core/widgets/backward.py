@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from .. import plots
+from .._checks import as_scalar, as_seed
 from ..gradcheck import numerical_gradient, rel_error
 from ..net import TwoLayerNet
 from .base import Explorer
@@ -134,4 +135,4 @@ def backward_explorer(reg=0.05, seed=0) -> BackwardExplorer:
     >>> print(ex.set(param="b2", entry=1).summary().splitlines()[-1])
     whole db2: backprop = central differences to 1e-7: yes; = SymPy to 1e-12: yes
     """
-    return BackwardExplorer(reg, seed)
+    return BackwardExplorer(as_scalar(reg, "reg", minimum=0.0), as_seed(seed))

@@ -10,6 +10,8 @@ the image shown is that figure rendered to PNG after each change.
 from __future__ import annotations
 
 import html
+import math
+import numbers
 from typing import ClassVar
 
 import ipywidgets as widgets
@@ -166,6 +168,8 @@ class Explorer:
         if unknown:
             known = sorted(self.controls)
             raise ValueError(f"unknown control(s) {sorted(unknown)}; the controls are {known}")
+        for name, value in values.items():  # all checked before any moves: a slider clamps
+            _check_value(name, self.controls[name], value)
         self._holding = True
         try:
             for name, value in values.items():
@@ -187,3 +191,42 @@ class Explorer:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _check_value(name: str, control, value) -> None:
+    """Refuse a value ``control`` would clamp, round or reject with a traitlets error."""
+    if isinstance(control, widgets.Dropdown):
+        if isinstance(value, bool) or not any(value == option for option in control.options):
+            raise ValueError(
+                f"control {name!r} must be one of {list(control.options)}; got {value!r}"
+            )
+        return
+    if isinstance(control, widgets.Text):
+        if not isinstance(value, str):
+            raise TypeError(f"control {name!r} takes text; got {type(value).__name__}")
+        return
+    ranged = isinstance(control, widgets.IntRangeSlider | widgets.FloatRangeSlider)
+    items = tuple(value) if ranged and isinstance(value, tuple | list) else (value,)
+    integral = isinstance(control, widgets.IntSlider | widgets.IntRangeSlider)
+    kind = numbers.Integral if integral else numbers.Real
+    low, high = control.min, control.max
+    if isinstance(control, widgets.FloatLogSlider):
+        low, high = control.base**low, control.base**high
+    wanted = f"{'a pair of ' if ranged else ''}{'integers' if integral else 'numbers'}"
+    fits = len(items) == (2 if ranged else 1) and all(
+        isinstance(v, kind) and not isinstance(v, bool) and math.isfinite(v) for v in items
+    )
+    if not fits or not all(low <= v <= high for v in items) or (ranged and items[0] > items[1]):
+        raise ValueError(f"control {name!r} takes {wanted} in [{low:g}, {high:g}]; got {value!r}")
+
+
+def as_size(value, name: str, largest: int) -> int:
+    """A size of an explorer's example, from 1 to ``largest`` (beyond, the figure is unreadable)."""
+    from .._checks import as_count
+
+    size = as_count(value, name)
+    if size > largest:
+        raise ValueError(
+            f"{name} must be at most {largest} for the figure to stay readable; got {size}"
+        )
+    return size

@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
+from .._checks import as_seed
 from ..net import TwoLayerNet
 from .base import Explorer
 
@@ -95,4 +96,4 @@ def forward_explorer(seed=0) -> ForwardExplorer:
     >>> print(ex.set(x0=0.0, x1=0.0, scale=1.0).summary().splitlines()[1])
     y1    = [+0.50, -0.50, +0.00, +0.25]
     """
-    return ForwardExplorer(seed)
+    return ForwardExplorer(as_seed(seed))

@@ -6,9 +6,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
+from .._checks import as_seed
 from ..jacobians import relu_jacobian
 from ..layers import relu_backward, relu_forward
-from .base import Explorer
+from .base import Explorer, as_size
 
 
 class ReluExplorer(Explorer):
@@ -105,4 +106,5 @@ def relu_explorer(N=6, D=3, H=8, seed=0) -> ReluExplorer:
     >>> print(ex.set(bias=-3.0).summary().splitlines()[2])
     dead units (inactive for the whole batch): [0, 1, 2, 3, 4, 5, 6, 7]
     """
-    return ReluExplorer(N, D, H, seed)
+    N, D, H = (as_size(v, n, 12) for v, n in ((N, "N"), (D, "D"), (H, "H")))
+    return ReluExplorer(N, D, H, as_seed(seed))

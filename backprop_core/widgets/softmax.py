@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
+
 import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
+from .._checks import as_float_array
 from ..jacobians import softmax_jacobian
 from ..layers import softmax, softmax_cross_entropy
 from .base import Explorer
@@ -113,4 +116,15 @@ def softmax_explorer(scores=(2.0, 1.0, -1.0), label=0) -> SoftmaxExplorer:
     >>> print(ex.set(f0=0.0, f1=0.0, f2=0.0, label=1).summary().splitlines()[1])
     probabilities p = [+0.333, +0.333, +0.333]   (sum 1.000)
     """
-    return SoftmaxExplorer(scores, label)
+    scores = as_float_array(scores, "scores", ndim=1)
+    if not 2 <= len(scores) <= 6 or np.abs(scores).max() > 6:
+        raise ValueError(
+            f"scores must hold 2 to 6 numbers in [-6, 6], the sliders' range; got {scores.tolist()}"
+        )
+    if (
+        isinstance(label, bool)
+        or not isinstance(label, numbers.Integral)
+        or not 0 <= label < len(scores)
+    ):
+        raise ValueError(f"label must be an integer in [0, {len(scores)}); got {label!r}")
+    return SoftmaxExplorer(tuple(scores.tolist()), int(label))

@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
+from .._checks import as_seed
 from ..net import TwoLayerNet
 from .spiral import SpiralExplorer
 
@@ -107,4 +108,4 @@ def training_explorer(seed=0) -> TrainingExplorer:
     >>> print(ex.set(hidden=20, steps=400).train().summary().splitlines()[0])
     H = 20, step size 1, reg 0.0005, 400 full-batch steps
     """
-    return TrainingExplorer(seed)
+    return TrainingExplorer(as_seed(seed))

@@ -172,3 +172,23 @@ def check_size(entries: int, what: str) -> None:
             f"{what} would hold {entries:,} numbers, more than {MAX_ARRAY_ENTRIES:,}: "
             "choose smaller sizes"
         )
+
+
+def check_finite_param(value: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if a parameter holds NaN or infinity, as after a diverging run."""
+    if not np.isfinite(value).all():
+        bad = "NaN" if np.isnan(value).any() else "infinity"
+        raise ValueError(f"{name} holds {bad}: training diverged? (try a smaller step)")
+
+
+def check_updatable(value: object, name: str) -> None:
+    """Raise unless ``value`` is a finite, writeable float array that a step updates in place."""
+    if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
+        dtype = f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else ""
+        raise TypeError(
+            f"{name} must be a float32 or float64 array, updated in place by training; "
+            f"got {type(value).__name__}{dtype}"
+        )
+    if not value.flags.writeable:
+        raise ValueError(f"{name} must be writeable: training updates it in place")
+    check_finite_param(value, name)

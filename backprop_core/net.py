@@ -21,6 +21,7 @@ from ._checks import (
     as_labels,
     as_scalar,
     as_seed,
+    check_finite_param,
     check_shape,
     check_size,
 )
@@ -158,9 +159,8 @@ class TwoLayerNet:
 
     # -- validation at the public boundary -------------------------------------------------------
 
-    def _check_params(self, for_update=False, finite=False):
-        """The sizes (D, C) of checked parameters. ``for_update``: they must be the writeable
-        float arrays an SGD step changes in place; ``finite``: no NaN or infinity either."""
+    def _check_params(self, finite=False):
+        """The sizes (D, C) of checked parameters; ``finite``: no NaN or infinity either."""
         if not isinstance(self.params, dict):
             raise TypeError(
                 f"params must be a dict of W1, b1, W2, b2; got {type(self.params).__name__}"
@@ -177,19 +177,9 @@ class TwoLayerNet:
         def param(name, ndim):
             value = self.params[name]
             label = f"params['{name}']"
-            if for_update:
-                if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
-                    raise TypeError(
-                        f"{label} must be a float32 or float64 array, updated in place by "
-                        f"training; got {type(value).__name__}"
-                        + (f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else "")
-                    )
-                if not value.flags.writeable:
-                    raise ValueError(f"{label} must be writeable: training updates it in place")
             value = as_float_array(value, label, ndim, finite=False)
-            if finite and not np.isfinite(value).all():
-                bad = "NaN" if np.isnan(value).any() else "infinity"
-                raise ValueError(f"{label} holds {bad}: training diverged? (try a smaller step)")
+            if finite:
+                check_finite_param(value, label)
             return value
 
         W1, W2, b1, b2 = param("W1", 2), param("W2", 2), param("b1", 1), param("b2", 1)
@@ -360,8 +350,7 @@ class TwoLayerNet:
         >>> bool(history["loss_history"][-1] < 0.2 and history["val_acc_history"][-1] > 0.9)
         True
         """
-        self._check_params(for_update=True, finite=True)
-        X, y = self._check_batch(X, y)
+        X, y = self._check_batch(X, y)  # keys and shapes; sgd checks each array it will update
         X_val, y_val = self._check_batch(X_val, y_val, names=("X_val", "y_val"))
         return sgd(
             self._loss,  # the arrays are checked once, here, not at every step

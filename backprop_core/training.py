@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_count, as_scalar, as_seed
+from ._checks import as_count, as_scalar, as_seed, check_updatable
 
 
 def sgd(
@@ -104,16 +104,7 @@ def _check_updatable(params) -> None:
     if not isinstance(params, dict) or not params:
         raise TypeError(f"params must be a dict of float arrays; got {type(params).__name__}")
     for name, value in params.items():
-        if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
-            raise TypeError(
-                f"params[{name!r}] must be a float32 or float64 array, updated in place; "
-                f"got {type(value).__name__}"
-                + (f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else "")
-            )
-        if not value.flags.writeable:
-            raise ValueError(f"params[{name!r}] must be writeable: training updates it in place")
-        if not np.isfinite(value).all():
-            raise ValueError(f"params[{name!r}] holds NaN or infinity: training diverged?")
+        check_updatable(value, f"params[{name!r}]")
 
 
 def _check_grads(grads, params) -> None:

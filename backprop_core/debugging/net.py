@@ -14,12 +14,11 @@ from ..layers import (
     relu_forward,
     softmax_cross_entropy,
 )
-from ..net import TwoLayerNet, two_layer_loss
+from ..net import PARAM_NAMES, TwoLayerNet, two_layer_loss
 from .returns import WrongReturn, describe, unpack
 from .spec import Bug, Context, Pattern, Spec
 
 GRADIENTS = ("dW2", "db2", "dW1", "db1")
-KEYS = ("W1", "b1", "W2", "b2")  # the keys of params, and of grads
 
 
 def cases(rng):
@@ -47,13 +46,14 @@ def read(result):
     it needs one per parameter, keyed like params ('W1', 'b1', 'W2', 'b2')
     """
     loss, grads = unpack(result, ("loss", "grads")).values()
-    keys = ", ".join(map(repr, KEYS))
+    keys = ", ".join(map(repr, PARAM_NAMES))
     if not isinstance(grads, dict):
         explanation = (
             f"grads is {describe(grads)} where a dict keyed like params ({keys}) was expected"
         )
         raise WrongReturn("returns-type", explanation, "grads")
-    missing, extra = [k for k in KEYS if k not in grads], [k for k in grads if k not in KEYS]
+    missing = [k for k in PARAM_NAMES if k not in grads]
+    extra = [k for k in grads if k not in PARAM_NAMES]
     if missing and extra:
         got = ", ".join(map(repr, grads))
         explanation = f"grads has the keys {got} where those of params ({keys}) were expected"

@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_activations
 	$(BIN)/python -m benchmarks.bench_workbook
 	$(BIN)/python -m benchmarks.bench_ui
+	$(BIN)/python -m benchmarks.bench_hostile
 
 NOTEBOOKS := $(sort $(wildcard workbook/[0-9][0-9]-*.ipynb))
 

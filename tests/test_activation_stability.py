@@ -13,6 +13,10 @@ DISGUISED = [
     "log(sigmoid(x))",
     "x * tanh(softplus(x))",
     "exp(x) * heaviside(-x)",
+    "(exp(x) - exp(-x)) / (exp(x) + exp(-x))",  # tanh, three ways
+    "(exp(2*x) - 1) / (exp(2*x) + 1)",
+    "(1 - exp(-2*x)) / (1 + exp(-2*x))",
+    "x * (exp(x) - exp(-x)) / (exp(x) + exp(-x))",
 ]
 XS = np.array([-1e4, -800.0, -710.0, -100.0, -1.0, 0.0, 1.0, 100.0, 710.0, 800.0, 1e4])
 
@@ -101,3 +105,29 @@ def test_backward_names_a_wrong_cache_or_dout():
 
     relu_cache = relu_forward(np.array([-1.0, 0.0, 2.0]))[1]
     assert named("relu").backward(np.ones(3), relu_cache).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_a_flat_activation_of_large_size_is_good_not_suspicious():
+    # f = softplus(28.27...) on the whole checked range: f' is exactly 0 and the difference is
+    # rounding of order 1e-13, which over the 1e-8 floor read 3.5e-5 ("suspicious") before
+    verdict = activation_from_text("softplus(max(softplus(9*pi), x))").check()
+    assert verdict.word == "good" and verdict.rel_error == 0.0, verdict
+    # the exemption is for rounding only: a slope wrongly 0 where f rises by 1/8 is still caught
+    act = activation_from_text("x / 8 + 28")
+    object.__setattr__(act, "_slope", lambda v: 0 * v)
+    assert act.check().word == "wrong"
+
+
+@pytest.mark.slow  # each spawned child imports SymPy afresh (about a second)
+def test_the_budget_holds_where_children_are_spawned_not_forked(monkeypatch):
+    import multiprocessing
+
+    from backprop_core.activations import budget
+
+    monkeypatch.setattr(budget, "context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(budget, "EXPRESSIONS", {})  # nothing derived earlier in this process
+    monkeypatch.setattr(budget, "DERIVED", {})
+    act = activation_from_text("x * sigmoid(x) + x / 8")
+    assert act.check().word == "good"
+    with pytest.raises(ValueError, match="too complex"):
+        activation_from_text("min((64 + -x), sign(x), sign((tanh((0.01 - x)) - 64)))")

@@ -1,10 +1,11 @@
 """Numerically stable NumPy code for an activation and its derivative.
 
 The expression shown to the reader stays as SymPy writes it; what NumPy runs is a rewritten twin.
-Recognised sub-expressions become stable functions before differentiation (``1/(1 + exp(-a))`` is
+Recognised sub-expressions become stable functions before differentiation: ``1/(1 + exp(-a))`` is
 :class:`Sigmoid`, computed by ``scipy.special.expit``; ``log(1 + exp(a))`` is :class:`Softplus`,
-``np.logaddexp(0, a)``), and a product with a step, ``H(a) * v``, is a :class:`Gate` that is 0
-where the step is 0 even if ``v`` overflowed (ELU's ``exp(x) * H(1 - exp(x))`` at large ``x``).
+``np.logaddexp(0, a)``; a quotient of exponentials equal to ``tanh(a)`` is ``tanh``. A product with
+a step, ``H(a) * v``, is a :class:`Gate` that is 0 where the step is 0 even if ``v`` overflowed
+(ELU's ``exp(x) * H(1 - exp(x))`` at large ``x``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,42 @@ def sigmoid_power(factor, a):
     return 0
 
 
+def tanh_of(numerator, denominator):
+    """``c`` if ``numerator / denominator`` is ``tanh(c)`` written with exponentials, else None.
+
+    ``(exp(x) - exp(-x)) / (exp(x) + exp(-x))`` is ``inf/inf`` for large ``x``; ``tanh`` is not.
+    The candidates for ``c`` are the exponents of the denominator, their halves and negatives.
+    """
+    exponents = {f.args[0] for f in denominator.atoms(sp.exp) if f.args[0].free_symbols}
+    for a in exponents:
+        for c in (a, a / 2, -a, -a / 2):
+            twice = sp.exp(2 * c)
+            if sp.expand(numerator * (twice + 1) - denominator * (twice - 1)) == 0:
+                return c
+    return None
+
+
+def as_tanh(e):
+    """``e`` with a factor pair ``Q * P**-1`` that is ``tanh`` (or ``1/tanh``) in disguise replaced.
+
+    Tried before the factors' own rewrites, which would hide the pair (``1/(1 + exp(2x))`` becomes
+    a sigmoid). None if there is no such pair.
+    """
+    factors = list(e.args)
+    for i, f in enumerate(factors):
+        if not (f.is_Pow and f.exp == -1 and f.base.is_Add and f.base.has(sp.exp)):
+            continue
+        for j, g in enumerate(factors):
+            if j == i or not (g.is_Add and g.has(sp.exp)):
+                continue
+            rest = [h for k, h in enumerate(factors) if k not in (i, j)]
+            if (c := tanh_of(g, f.base)) is not None:
+                return sp.Mul(sp.tanh(c), *rest)
+            if (c := tanh_of(f.base, g)) is not None:
+                return sp.Mul(1 / sp.tanh(c), *rest)
+    return None
+
+
 def rewrite(e):
     """``e`` with the stable forms of one node, its arguments already rewritten."""
     if e.func == sp.log:
@@ -102,6 +139,8 @@ def stabilise(expr, memo=None):
     memo = {} if memo is None else memo
     if expr.is_Atom or not expr.free_symbols:  # constants stay as SymPy wrote them
         return expr
+    if expr not in memo and expr.is_Mul and (tanh := as_tanh(expr)) is not None:
+        memo[expr] = stabilise(tanh, memo)
     if expr not in memo:
         args = [stabilise(a, memo) for a in expr.args]
         memo[expr] = rewrite(expr.func(*args) if args != list(expr.args) else expr)

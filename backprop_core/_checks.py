@@ -75,12 +75,17 @@ def check_shape(
         raise ValueError(f"{name} must have shape {wanted}{reason}; got {_shape_text(arr.shape)}")
 
 
-def as_labels(value: object, name: str, n_samples: int, n_classes: int) -> np.ndarray:
-    """Return ``value`` as a 1-D integer array of ``n_samples`` labels in ``[0, n_classes)``."""
+def as_labels(value: object, name: str, n_samples: int, n_classes: int | None) -> np.ndarray:
+    """Return ``value`` as a 1-D integer array of ``n_samples`` labels in ``[0, n_classes)``
+    (any label ``>= 0`` if ``n_classes`` is None)."""
     arr = np.asarray(value)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must hold integer class labels; got {_describe(value)}")
     check_shape(arr, name, (n_samples,), "(N,)", f"to match the {n_samples} samples of the batch")
+    if n_classes is None:
+        if arr.size and arr.min() < 0:
+            raise ValueError(f"{name} must hold labels >= 0; got {int(arr.min())}")
+        return arr
     if arr.min() < 0 or arr.max() >= n_classes:
         bad = int(arr[(arr < 0) | (arr >= n_classes)][0])
         raise ValueError(f"{name} must lie in [0, {n_classes}) for C = {n_classes}; got {bad}")

@@ -128,3 +128,22 @@ def test_gradcheck_refuses_what_is_not_a_model_and_names_a_missing_gradient(toy)
         ValueError, match=r"grads\['b1'\] with the shape of params\['b1'\] \(6,\); got nothing"
     ):
         gradcheck(model, X, y)
+
+
+def test_a_zero_gradient_is_good_and_a_small_real_error_is_still_caught():
+    class Model:  # L = sum(w * x) + 0 * b: db is exactly 0
+        def __init__(self, offset):
+            self.params = {"w": np.array([0.3, -0.2]), "b": np.array([0.5])}
+            self.offset = offset
+
+        def loss(self, X, y=None):
+            w = self.params["w"]
+            value = float(np.sum(w * X[0])) + 0.0 * float(self.params["b"][0])
+            return value, {"w": X[0] + self.offset, "b": np.zeros(1)}
+
+    X = np.array([[1.0, 2.0]])
+    report = gradcheck(Model(0.0), X, None)
+    assert report.ok and [row.verdict for row in report.rows] == ["good", "good"]
+    # a gradient off by 1e-6 is far above the rounding of the difference (~1e-15 here)
+    report = gradcheck(Model(1e-6), X, None)
+    assert report.rows[0].verdict == "suspicious" and not report.rows[0].rounding

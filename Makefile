@@ -37,6 +37,9 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_engine
+	$(BIN)/python -m benchmarks.bench_models
+	$(BIN)/python -m benchmarks.bench_norm
+	$(BIN)/python -m benchmarks.bench_layers
 	$(BIN)/python -m benchmarks.bench_symbolic
 	$(BIN)/python -m benchmarks.bench_activations
 	$(BIN)/python -m benchmarks.bench_workbook

@@ -11,9 +11,13 @@ per-parameter gradient check.
 Modules
 -------
 registry    one record per stage; everything below that knows about stages iterates over it
-layers      one module per stage: affine map, ReLU, softmax and its cross-entropy loss
+layers      one module per stage: affine map, ReLU, softmax and its cross-entropy loss; batch and
+            layer norm, dropout, convolution, max pooling, the SVM and binary losses
 net         TwoLayerNet (the cs231n assignment's interface) and two_layer_loss(params, X, y, reg)
-training    the minibatch SGD loop, for any loss function and its parameters
+models      FullyConnectedNet and ThreeLayerConvNet as lists of layers; forward and reverse mode
+optim       cs231n's update rules: sgd, sgd_momentum, rmsprop, adam
+solver      cs231n's Solver, for any model with params and loss
+training    the minibatch SGD loop of TwoLayerNet.train, for any loss function and its parameters
 jacobians   the full Jacobian of each stage, and its contraction with an upstream gradient
 gradcheck   central differences, relative error, a per-parameter gradient check of any model
 datasets    the cs231n spiral and scikit-learn's 8x8 digits

@@ -94,6 +94,9 @@ class Solver:
     verbose : bool, default True
     seed : int or None
         Seeds the minibatch draws and the accuracy subsamples (not part of cs231n's interface).
+    progress : bool, default True
+        Show a progress bar once a run has lasted two seconds (not part of cs231n's interface;
+        a notebook whose outputs are compared, as under nbval, passes False).
 
     After :meth:`train`: ``loss_history`` (one per iteration), ``train_acc_history`` and
     ``val_acc_history`` (before the first step and after each epoch), ``best_val_acc`` and
@@ -130,6 +133,7 @@ class Solver:
         print_every=10,
         verbose=True,
         seed=None,
+        progress=True,
     ):
         check_model(model)
         self.model = model
@@ -152,6 +156,9 @@ class Solver:
         if not isinstance(verbose, bool):
             raise TypeError(f"verbose must be True or False; got {verbose!r}")
         self.verbose = verbose
+        if not isinstance(progress, bool):
+            raise TypeError(f"progress must be True or False; got {progress!r}")
+        self.progress = progress
         self.rng = np.random.default_rng(as_seed(seed))
         self._reset()
 
@@ -257,7 +264,10 @@ class Solver:
         per_epoch = max(len(self.X_train) // self.batch_size, 1)
         total = self.num_epochs * per_epoch
         self._record_accuracy()
-        with tqdm(total=total, delay=PROGRESS_DELAY, unit="step", leave=False) as bar:
+        bar = tqdm(
+            total=total, delay=PROGRESS_DELAY, unit="step", leave=False, disable=not self.progress
+        )
+        with bar:
             for t in range(total):
                 self._step()
                 bar.update()

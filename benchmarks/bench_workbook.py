@@ -27,6 +27,10 @@ MOVES = {
     "backward_explorer": ("entry", [k % 6 for k in range(1, 11)]),
     "training_explorer": ("hidden", [10 * k for k in range(1, 11)]),
     "activation_explorer": ("span", [(-5.0 + 0.5 * k, 4.0) for k in range(10)]),
+    "norm_explorer": ("value", [round(-2 + 0.4 * k, 1) for k in range(10)]),
+    "conv_explorer": ("i", [k % 6 for k in range(1, 11)]),
+    "dropout_hinge_explorer": ("p", [round(0.2 + 0.05 * k, 2) for k in range(10)]),
+    "depth_explorer": ("depth", [2 + 3 * k for k in range(10)]),
 }
 
 

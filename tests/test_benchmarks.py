@@ -21,3 +21,24 @@ def test_the_matrix_product_floor_runs_on_a_small_net():
 def test_training_against_scikit_learn_reaches_the_same_accuracy():
     *_, ours, theirs, n, epochs = bench_engine.digits_vs_sklearn(epochs=3, repeats=1)
     assert n == 1437 and epochs == 3 and ours > 0.8 and theirs > 0.8
+
+
+def test_the_model_benchmarks_run_at_small_sizes():
+    from benchmarks import bench_models
+
+    t, floor, ratio = bench_models.fcn_vs_matmul_floor(8, 6, (5, 4), 3, np.float32, repeats=1)
+    assert min(t, floor, ratio) > 0
+
+
+@pytest.mark.slow
+def test_the_solver_against_scikit_learn_reaches_the_same_accuracy():
+    from benchmarks import bench_models
+
+    *_, ours, theirs = bench_models.solver_vs_sklearn(epochs=3, repeats=1)
+    assert ours > 0.8 and theirs > 0.8
+
+
+def test_the_batch_norm_benchmark_runs_at_a_small_size():
+    from benchmarks import bench_norm
+
+    assert bench_norm.alt_vs_staged(8, 4, np.float64, 1)

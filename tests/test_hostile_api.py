@@ -257,6 +257,7 @@ VALID_ANYWAY = {
     ("verdict", "kinks", "zero"),
     # N is free: one more row is another batch, unless another argument must match it
     ("affine_forward", "x", "one more row"),
+    ("affine_forward", "x", "one more axis"),  # (N, d1, d2) with d1 * d2 = D, as in cs231n
     ("softmax", "scores", "one more row"),
     ("affine_jacobian", "x", "one more row"),
     ("softmax_jacobian", "scores", "one more row"),

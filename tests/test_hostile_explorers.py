@@ -28,6 +28,8 @@ BUILDERS = {  # builder: {argument: [bad values]}
     "forward_explorer": {"seed": ["abc", -1, 1.5]},
     "training_explorer": {"seed": ["abc", -1, [0]]},
     "activation_explorer": {"text": [None, 42, b"x"], "seed": ["abc", -1]},
+    "depth_explorer": {"width": [0, 1000, "100"], "N": [1, 10**6], "seed": [-1, None, "abc"]},
+    "norm_explorer": {"max_batch": [1, 50, "4"], "D": [0, 2.5], "seed": [-1, "abc"]},
 }
 BUILDER_CASES = [
     pytest.param(builder, argument, value, id=f"{builder}({argument}={value!r})")

@@ -111,6 +111,8 @@ def test_a_progress_bar_appears_only_on_a_long_run(data, capsys, monkeypatch):
     monkeypatch.setattr(solver_module, "PROGRESS_DELAY", 0.0)
     solve(data, num_epochs=1)
     assert "/3 [" in capsys.readouterr().err  # tqdm's "k/3 [elapsed<remaining" (then cleared)
+    solve(data, num_epochs=1, progress=False)
+    assert "/3 [" not in capsys.readouterr().err
 
 
 def test_divergence_stops_with_a_clear_message_and_nothing_half_updated(data):
@@ -147,6 +149,7 @@ def test_wrong_gradients_change_no_parameter(data):
         ({"num_train_samples": -1}, ValueError, "num_train_samples must be >= 1"),
         ({"checkpoint_name": 3}, TypeError, "checkpoint_name must be a str"),
         ({"verbose": "yes"}, TypeError, "verbose must be True or False"),
+        ({"progress": None}, TypeError, "progress must be True or False"),
         ({"seed": -2}, ValueError, "seed must be >= 0"),
     ],
 )

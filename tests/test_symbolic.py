@@ -252,6 +252,13 @@ def test_verify_all_passes_and_covers_every_stage(report):
         "affine (layer 1)",
         "whole net",
         "typed activation",
+        "batchnorm",
+        "layernorm",
+        "dropout",
+        "svm",
+        "sigmoid",
+        "conv",
+        "max pool",
     }
     text = " ".join(row.quantity for row in report.rows)
     for needed in (

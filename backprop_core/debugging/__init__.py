@@ -6,8 +6,9 @@ gallery     ``BUGS``: realistic broken versions of every stage, each with the ca
 spec        the records: a stage's ``Spec``, a ``Bug``, a ``Finding``, a ``Pattern``
 patterns    reading a difference: transpose, wrong axis, factor, kink, a stage's typical mistakes
 
-One module per stage (``softmax``, ``affine``, ``relu``, ``net``) holds that stage's cases,
-typical mistakes and broken versions; :data:`backprop_core.registry.STAGES` names them.
+One module per stage (``softmax``, ``affine``, ``relu``, ``net``, ``batchnorm``, ``layernorm``,
+``dropout``, ``svm``, ``sigmoid``, ``conv``, ``pool``) holds that stage's cases, typical mistakes
+and broken versions; :data:`backprop_core.registry.STAGES` names them.
 """
 
 from .diagnose import Diagnosis, diagnose

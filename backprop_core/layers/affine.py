@@ -2,6 +2,10 @@
 
 ``forward``/``backward`` are the kernels: they trust their arguments and are what a network calls
 after checking a batch once. ``affine_forward``/``affine_backward`` check theirs and call them.
+
+As in cs231n, ``x`` may have more than two axes, (N, d1, ..., dk), as a convolution's output
+does: each sample is then flattened to a row of D = d1 * ... * dk entries, and ``dx`` comes back
+in ``x``'s own shape. A 2-D ``x`` takes the same path as before, with no reshape.
 """
 
 from __future__ import annotations
@@ -15,15 +19,23 @@ from ..stage import GradientCase, JacobianCase, Stage
 
 
 class AffineCache(NamedTuple):
-    """What ``affine_backward`` needs: the input ``x`` (N, D) and the weights ``W`` (D, M)."""
+    """What ``affine_backward`` needs: the input ``x`` and the weights ``W`` (D, M).
+
+    ``x`` is kept in its own shape, (N, D) or (N, d1, ..., dk), so that ``dx`` can take it.
+    """
 
     x: np.ndarray
     W: np.ndarray
 
 
+def rows(x):
+    """``x`` (N, d1, ..., dk) as the (N, D) matrix of its samples' rows; a 2-D ``x`` as it is."""
+    return x if x.ndim == 2 else x.reshape(x.shape[0], -1)
+
+
 def forward(x, W, b):
     """Kernel of :func:`affine_forward`, for trusted arrays."""
-    out = x @ W  # (N, M)
+    out = rows(x) @ W  # (N, M)
     out += b
     return out, AffineCache(x, W)
 
@@ -31,10 +43,29 @@ def forward(x, W, b):
 def backward(dout, cache, need_dx=True):
     """Kernel of :func:`affine_backward`; ``need_dx=False`` skips ``dx`` (returned as None)."""
     x, W = cache
-    dW = (dout.T @ x).T  # (D, M): seed eq. (3), x^T dout (OpenBLAS is faster this way round)
+    dW = (dout.T @ rows(x)).T  # (D, M): seed eq. (3), x^T dout (OpenBLAS is faster this way round)
     db = dout.sum(axis=0)  # (M,): one incoming gradient per sample, summed
     dx = dout @ W.T if need_dx else None  # (N, D)
+    if dx is not None and x.ndim != 2:
+        dx = dx.reshape(x.shape)  # (N, d1, ..., dk)
     return dx, dW, db
+
+
+def _as_input(x, name):
+    """``x`` as a float array of two or more axes, and its row length D = d1 * ... * dk."""
+    x = as_float_array(x, name)
+    if x.ndim < 2:
+        raise ValueError(
+            f"{name} must be 2-dimensional (N, D), or have more axes (N, d1, ..., dk); "
+            f"got shape {x.shape}"
+        )
+    return x, int(np.prod(x.shape[1:]))
+
+
+def _why(x, name):
+    """Why W's rows must be D: x's shape, and the product when x has more than two axes."""
+    product = "" if x.ndim == 2 else f" (D = {' * '.join(map(str, x.shape[1:]))})"
+    return f"to match {name} of shape {x.shape}{product}"
 
 
 def affine_forward(x, W, b):
@@ -42,7 +73,9 @@ def affine_forward(x, W, b):
 
     Parameters
     ----------
-    x : array_like, shape (N, D)
+    x : array_like, shape (N, D) or (N, d1, ..., dk)
+        With more than two axes, each sample is flattened to a row of D = d1 * ... * dk
+        entries (C order, as ``x.reshape(N, -1)``), as cs231n does.
     W : array_like, shape (D, M)
     b : array_like, shape (M,)
 
@@ -50,7 +83,7 @@ def affine_forward(x, W, b):
     -------
     out : ndarray, shape (N, M)
     cache : AffineCache
-        ``(x, W)``, for :func:`affine_backward`.
+        ``(x, W)``, ``x`` in its own shape, for :func:`affine_backward`.
 
     Examples
     --------
@@ -58,10 +91,13 @@ def affine_forward(x, W, b):
     >>> out, cache = affine_forward([[1.0, 2.0]], W, [0.0, 0.0, 1.0])
     >>> out
     array([[1., 2., 4.]])
+    >>> out, cache = affine_forward(np.ones((2, 3, 4)), np.ones((12, 5)), np.zeros(5))
+    >>> out.shape, float(out[0, 0])
+    ((2, 5), 12.0)
     """
-    x = as_float_array(x, "x", ndim=2)
+    x, D = _as_input(x, "x")
     W = as_float_array(W, "W", ndim=2)
-    check_shape(W, "W", (x.shape[1], None), "(D, M)", f"to match x of shape {x.shape}")
+    check_shape(W, "W", (D, None), "(D, M)", _why(x, "x"))
     b = as_float_array(b, "b", ndim=1)
     check_shape(b, "b", (W.shape[1],), "(M,)", f"to match W of shape {W.shape}")
     return forward(x, W, b)
@@ -79,10 +115,10 @@ def affine_backward(dout, cache):
 
     Returns
     -------
-    dx : ndarray, shape (N, D)
-        ``dout @ W.T``.
+    dx : ndarray, shape of the input x: (N, D) or (N, d1, ..., dk)
+        ``dout @ W.T``, reshaped to ``x``'s shape.
     dW : ndarray, shape (D, M)
-        ``x.T @ dout`` (the seed's eq. 3).
+        ``x.T @ dout`` (the seed's eq. 3), with ``x`` as its (N, D) rows.
     db : ndarray, shape (M,)
         ``dout`` summed over the N samples.
 
@@ -92,11 +128,14 @@ def affine_backward(dout, cache):
     >>> dx, dW, db = affine_backward([[1.0], [1.0]], cache)
     >>> dx, dW.ravel(), db
     (array([[1., 1.], [1., 1.]]), array([4., 6.]), array([2.]))
+    >>> out, cache = affine_forward(np.ones((2, 3, 4)), np.ones((12, 5)), np.zeros(5))
+    >>> affine_backward(np.ones((2, 5)), cache)[0].shape
+    (2, 3, 4)
     """
     x, W = as_cache(cache, "AffineCache (x, W)", 2)
-    x = as_float_array(x, "cache.x", ndim=2)
+    x, D = _as_input(x, "cache.x")
     W = as_float_array(W, "cache.W", ndim=2)
-    check_shape(W, "cache.W", (x.shape[1], None), "(D, M)", f"to match cache.x of shape {x.shape}")
+    check_shape(W, "cache.W", (D, None), "(D, M)", _why(x, "cache.x"))
     dout = as_float_array(dout, "dout", ndim=2)
     check_shape(
         dout, "dout", (x.shape[0], W.shape[1]), "(N, M)", "to match the output of affine_forward"

@@ -2,6 +2,7 @@
 
 ``probs``/``loss`` are the kernels a network calls on trusted arrays; :func:`softmax` and
 :func:`softmax_cross_entropy` check their arguments first. A loss returns ``(loss, dscores)``.
+:func:`softmax_loss` is the same loss under cs231n's name and argument names ``(x, y)``.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ def loss(scores, y):
     return float(value), dscores
 
 
-def _as_scores(scores):
-    scores = as_float_array(scores, "scores")
+def _as_scores(scores, name="scores"):
+    scores = as_float_array(scores, name)
     if scores.ndim != 2:
         raise ValueError(
-            f"scores must be 2-dimensional (N, C), one row per sample; got shape {scores.shape}"
-            " (for a single sample use scores[None, :])"
+            f"{name} must be 2-dimensional (N, C), one row per sample; got shape {scores.shape}"
+            f" (for a single sample use {name}[None, :])"
         )
     return scores
 
@@ -88,6 +89,38 @@ def softmax_cross_entropy(scores, y):
     scores = _as_scores(scores)
     y = as_labels(y, "y", scores.shape[0], scores.shape[1])
     return loss(scores, y)
+
+
+def softmax_loss(x, y):
+    """cs231n's name for :func:`softmax_cross_entropy`: the same kernel, arguments named x, y.
+
+    Import it from this module (``from backprop_core.layers.softmax_loss import softmax_loss``):
+    in :mod:`backprop_core.layers` the name ``softmax_loss`` is this module.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C)
+        Class scores, one row per sample.
+    y : array_like of int, shape (N,)
+        Labels in ``[0, C)``.
+
+    Returns
+    -------
+    loss : float
+        The mean over the batch of ``-log softmax(x)[i, y_i]``.
+    dx : ndarray, shape (N, C)
+        ``(softmax(x) - onehot(y)) / N``.
+
+    >>> loss, dx = softmax_loss([[0.0, 0.0]], [1])
+    >>> round(loss, 6), dx
+    (0.693147, array([[ 0.5, -0.5]]))
+    >>> same_loss, dscores = softmax_cross_entropy([[0.0, 0.0]], [1])
+    >>> loss == same_loss and np.array_equal(dx, dscores)
+    True
+    """
+    x = _as_scores(x, "x")
+    y = as_labels(y, "y", x.shape[0], x.shape[1])
+    return loss(x, y)
 
 
 def softmax_jacobian(scores, full=False):
@@ -153,4 +186,4 @@ def jacobian_cases(rng):
     yield JacobianCase("d probs/d scores", softmax, scores, J, dprobs, analytic)
 
 
-__all__ = ["softmax", "softmax_cross_entropy", "softmax_jacobian"]
+__all__ = ["softmax", "softmax_cross_entropy", "softmax_jacobian", "softmax_loss"]

@@ -9,6 +9,13 @@ affine      weight, bias and input gradients of ``out = h W + b``, by index nota
             matrix calculus, and the full Jacobians
 relu        the ReLU gradient (matrix case), its Jacobian, its slope at exactly 0 by four sources
 net         the gradient of a whole tiny network's loss, ReLU or a typed activation
+batchnorm   batch norm's gradient at symbolic N down to the closed form, its Jacobian
+layernorm   the same along a row, at symbolic D
+dropout     the mask's diagonal Jacobian, train and test mode
+svm         the multiclass hinge loss's gradient and its kink at a margin of exactly 0
+sigmoid     the binary cross-entropy's gradient ``(s - y) / N``
+conv        dw as a cross-correlation, dx as a full convolution with the flipped kernel
+pool        max pooling's routing, ties included
 
 and the machinery they share:
 

@@ -13,6 +13,10 @@ relu_explorer              05  bias and inputs: ReLU mask, Jacobian diagonal, de
 backward_explorer          06  a parameter entry: backprop, central differences and SymPy
 training_explorer          07  hidden size, step size, reg and a Train button on the spiral
 activation_explorer        10  type an activation: f, f', its gradient check, and training
+norm_explorer              11  one entry of a batch: every sample's dx, the Jacobian's blocks
+conv_explorer              12  a conv output pixel and a weight; max-pool routing with ties
+dropout_hinge_explorer     13  dropout's mask at train and test time; hinge margins and gradient
+depth_explorer             14  depth, weight scale, activation, norm: per-layer std forward and back
 
 Every explorer class states, as class attributes, what tools and tests read without building it:
 
@@ -37,6 +41,10 @@ from .activation import activation_explorer
 from .affine import bias_explorer, weight_gradient_explorer
 from .backward import backward_explorer
 from .base import Explorer
+from .batchnorm import norm_explorer
+from .conv import conv_explorer
+from .depth import depth_explorer
+from .dropout import dropout_hinge_explorer
 from .forward import forward_explorer
 from .relu import relu_explorer
 from .softmax import softmax_explorer
@@ -47,8 +55,12 @@ __all__ = [
     "activation_explorer",
     "backward_explorer",
     "bias_explorer",
+    "conv_explorer",
+    "depth_explorer",
+    "dropout_hinge_explorer",
     "explorer_classes",
     "forward_explorer",
+    "norm_explorer",
     "relu_explorer",
     "softmax_explorer",
     "training_explorer",

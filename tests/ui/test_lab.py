@@ -26,7 +26,8 @@ NOTEBOOKS = explorer_notebooks()
 
 def shown_controls(page, ex) -> dict[str, str]:
     """The value each control of ``ex`` shows in the page, as text, by name."""
-    shown = [text.replace("\u2212", "-") for text in control_values(page)]  # d3 prints a true minus
+    # d3 prints a true minus; a select shows the spaces of its options as no-break spaces
+    shown = [text.replace("\u2212", "-").replace("\xa0", " ") for text in control_values(page)]
     return dict(zip(ex.controls, shown, strict=True))
 
 
@@ -35,14 +36,17 @@ def check_readout(page, ex) -> None:
     shows (``ex`` is moved to them). For an explorer whose figure and results change only when it
     trains (``redraws_on_move`` False), only the settings line can be recomputed here."""
     values = {}
-    for name, text in shown_controls(page, ex).items():
+    shown = shown_controls(page, ex)
+    for name, text in shown.items():
         control = ex.controls[name]
         if isinstance(control, ipywidgets.Dropdown):
-            values[name] = next(o for o in control.options if str(o) == text)
+            labels = [str(o) for o in control.options]
+            assert text in labels, f"{name} shows {text!r}, not one of {labels}: {shown!r}"
+            values[name] = control.options[labels.index(text)]
         else:
             values[name] = type(control.value)(text)
     expected = ex.set(**values).summary().strip()
-    shown = readout_text(page).strip()
+    shown = readout_text(page).strip()  # (from here on, the readout's text)
     if not ex.redraws_on_move:
         settings = expected.splitlines()[0]
         assert shown.splitlines()[0].startswith(settings), "settings line differs from summary()"

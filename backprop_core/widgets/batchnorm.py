@@ -1,0 +1,149 @@
+"""Explorer of notebook 11: move one entry of a batch and watch every sample's gradient move, and
+the block structure of the normalisation's Jacobian, for batch norm (train or test) and layer norm.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import plots
+from .._checks import as_seed
+from ..layers import batchnorm, layernorm
+from .base import Explorer, as_size
+
+KINDS = ("batch norm", "layer norm")
+
+
+class NormExplorer(Explorer):
+    """A batch x (N, D) with ``x[0, 0]`` on a slider, a fixed upstream gradient, and the
+    normalisation's dx, the change of dx since the slider's start, and the full Jacobian."""
+
+    notebook = "11-Batch-Normalization.ipynb"
+    height = "470px"
+
+    def __init__(self, max_batch=8, D=3, seed=0):
+        rng = np.random.default_rng(seed)
+        self.max_batch, self.D = max_batch, D
+        self.X = np.round(rng.normal(size=(max_batch, D)) * [1.0, 2.0, 0.5][:D] + 0.5, 1)
+        self.start = float(self.X[0, 0])
+        self.gamma = np.round(rng.uniform(0.5, 2.0, D), 1)
+        self.dout = np.round(rng.normal(size=(max_batch, D)), 1)  # some upstream gradient
+        # the running statistics a long training run would have left: those of the whole batch
+        self.running = {"running_mean": self.X.mean(axis=0), "running_var": self.X.var(axis=0)}
+        super().__init__()
+
+    def _controls(self):
+        return {
+            "kind": widgets.Dropdown(options=KINDS, value=KINDS[0], description="layer"),
+            "mode": widgets.Dropdown(options=["train", "test"], value="train", description="mode"),
+            "value": widgets.FloatSlider(
+                value=self.start, min=-4.0, max=4.0, step=0.1, description="x[0, 0]"
+            ),
+            "N": widgets.IntSlider(value=4, min=2, max=self.max_batch, description="batch N"),
+        }
+
+    def _build_figure(self):
+        M, D = self.max_batch, self.D
+        fig = plots.new_figure(8.6, 3.0)
+        ax_x, ax_d, ax_c, ax_j = fig.subplots(1, 4, width_ratios=(0.6, 0.6, 0.6, 1.6))
+        blank = np.full((M, D), np.nan)
+        self._x = plots.signed_heatmap(ax_x, blank, "x", limit=4.5, colorbar=False)
+        plots.label_matrix_axes(ax_x, "sample", "feature", (M, D))
+        self._d = plots.signed_heatmap(ax_d, blank, "dx", limit=1.0, colorbar=False)
+        plots.label_matrix_axes(ax_d, "sample", "feature", (M, D))
+        self._c = plots.signed_heatmap(ax_c, blank, "change of dx", limit=1.0, colorbar=False)
+        plots.label_matrix_axes(ax_c, "sample", "feature", (M, D))
+        self._j = plots.signed_heatmap(
+            ax_j, np.full((M * D, M * D), np.nan), "d out / d x", limit=1.0, colorbar=False
+        )
+        ax_j.set_xticks([])
+        ax_j.set_yticks([])
+        self._j_axes = ax_j
+        self.animate(self._x, self._d, self._c, self._j)
+        return fig
+
+    def _layer(self, x, kind, mode):
+        """``(dx, Jacobian (N, D, N, D))`` of the chosen layer at x, for the fixed dout."""
+        zeros, dout = np.zeros(self.D), self.dout[: len(x)]
+        if kind == "layer norm":
+            _, cache = layernorm.layernorm_forward(x, self.gamma, zeros, {})
+            J = layernorm.layernorm_jacobian(x, self.gamma, {})
+            return layernorm.layernorm_backward(dout, cache)[0], J
+        param = {"mode": mode} | ({} if mode == "train" else dict(self.running))
+        _, cache = batchnorm.batchnorm_forward(x, self.gamma, zeros, dict(param))
+        J = batchnorm.batchnorm_jacobian(x, self.gamma, dict(param))
+        return batchnorm.batchnorm_backward(dout, cache)[0], J
+
+    def _compute(self, values):
+        N, kind, mode = values["N"], values["kind"], values["mode"]
+        x = self.X[:N].copy()
+        x[0, 0] = values["value"]
+        dx, J = self._layer(x, kind, mode)
+        before = self.X[:N].copy()
+        before[0, 0] = self.start
+        change = dx - self._layer(before, kind, mode)[0]
+        # batch norm: columns first, so each column's (N, N) block sits on the diagonal;
+        # layer norm: samples first, one (D, D) block per sample
+        order = (1, 0, 3, 2) if kind == "batch norm" else (0, 1, 2, 3)
+        flat = J.transpose(order).reshape(N * self.D, N * self.D)
+        return {**values, "x": x, "dx": dx, "change": change, "J": J, "flat": flat}
+
+    @staticmethod
+    def _pad(a, rows):
+        out = np.full((rows, a.shape[1]), np.nan)  # rows beyond the batch are left blank
+        out[: a.shape[0]] = a
+        return out
+
+    def _draw(self):
+        s, M, D = self.state, self.max_batch, self.D
+        self._x.set_data(self._pad(s["x"], M))
+        self._d.set_data(self._pad(s["dx"], M))
+        self._c.set_data(self._pad(s["change"], M))
+        J = np.full((M * D, M * D), np.nan)
+        n = s["flat"].shape[0]
+        J[:n, :n] = s["flat"]
+        self._j.set_data(J)
+        self._j.set_clim(-plots.signed_limit(s["flat"]), plots.signed_limit(s["flat"]))
+        self._d.set_clim(-plots.signed_limit(s["dx"]), plots.signed_limit(s["dx"]))
+        self._c.set_clim(-plots.signed_limit(s["change"]), plots.signed_limit(s["change"]))
+
+    def summary(self):
+        """The layer, the moved entry, dx of column 0, which samples' dx moved, the blocks."""
+        s = self.state
+        N, D = s["x"].shape
+        moved = np.flatnonzero(np.abs(s["change"]).max(axis=1) > 1e-12).tolist()
+        block = "column j" if s["kind"] == "batch norm" else "sample p"
+        count = D if s["kind"] == "batch norm" else N
+        size = N if s["kind"] == "batch norm" else D
+        mode = s["mode"] if s["kind"] == "batch norm" else "no mode: train = test"
+        nonzero = int(np.count_nonzero(np.abs(s["J"]) > 1e-12))
+        blocks = f"in {count} blocks of {size} x {size} (one per {block})"
+        if s["kind"] == "batch norm" and s["mode"] == "test":
+            blocks = "the diagonal: each output reads its own input only"
+        return "\n".join(
+            [
+                f"{s['kind']} ({mode}), N = {N}, D = {D}: x[0, 0] = {s['value']:+.2f}"
+                f" (started at {self.start:+.2f})",
+                f"dx[:, 0] = {np.round(s['dx'][:, 0], 4).tolist()}",
+                f"samples whose dx changed since the start: {moved or 'none'}",
+                f"Jacobian {N * D} x {N * D}: {nonzero} entries not 0, {blocks}",
+            ]
+        )
+
+
+def norm_explorer(max_batch=8, D=3, seed=0) -> NormExplorer:
+    """Move ``x[0, 0]``: every sample's dx changes under batch norm in train mode, only sample 0's
+    under test mode or layer norm; the Jacobian's blocks as N changes.
+
+    >>> ex = norm_explorer()
+    >>> print(ex.set(value=2.0).summary().splitlines()[2])
+    samples whose dx changed since the start: [0, 1, 2, 3]
+    >>> print(ex.set(mode="test").summary().splitlines()[2])
+    samples whose dx changed since the start: none
+    """
+    max_batch = as_size(max_batch, "max_batch", 8)
+    if max_batch < 2:
+        raise ValueError(f"max_batch must be at least 2 for a batch statistic; got {max_batch}")
+    D = as_size(D, "D", 3)
+    return NormExplorer(max_batch, D, as_seed(seed))

@@ -385,3 +385,12 @@ def test_command_line_prints_the_table_and_exits_by_the_verdict(monkeypatch, cap
     assert main(["verify"]) == 1
     captured = capsys.readouterr()
     assert "✗" in captured.out and "FAILED: affine (layer 2) | dW2" in captured.err
+
+
+def test_verify_all_checks_only_the_stages_asked_for():
+    report = verify_all(stages=["affine_backward", "relu_backward"])
+    assert report.ok and {row.stage for row in report.rows} == {"affine (layer 2)", "relu"}
+    with pytest.raises(ValueError, match="stage must be one of"):
+        verify_all(stages=["groupnorm_backward"])
+    with pytest.raises(TypeError, match="stages must be a list of stage names"):
+        verify_all(stages="relu_backward")

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import registry
 from .._checks import as_seed
 from ..registry import STAGES
 
@@ -101,8 +102,10 @@ class Report(NamedTuple):
         return "\n".join([*lines, "", f"{verdict} (relative tolerance {TOLERANCE:g})"])
 
 
-def verify_all(seed: int = 0) -> Report:
+def verify_all(seed: int = 0, stages=None) -> Report:
     """Check every symbolic derivation against ``backprop_core``'s numeric code.
+
+    ``stages`` restricts the check to the registered stages of those names (all by default).
 
     Runs ``verify_rows`` of every stage's symbolic module, in the order of
     :data:`~backprop_core.registry.STAGES`, all drawing their test points from one generator
@@ -115,6 +118,15 @@ def verify_all(seed: int = 0) -> Report:
     >>> report = verify_all(seed=0)
     >>> report.ok, report.rows[0].stage, report.rows[-1].quantity
     (True, 'softmax', 'db1, gelu hidden layer')
+    >>> sorted({row.stage for row in verify_all(stages=["relu_backward"]).rows})
+    ['relu']
     """
     rng = np.random.default_rng(as_seed(seed))
-    return Report(tuple(row for stage in STAGES for row in stage.load("symbolic").verify_rows(rng)))
+    if stages is None:
+        chosen = STAGES
+    else:
+        if isinstance(stages, str) or not hasattr(stages, "__iter__"):
+            raise TypeError(f"stages must be a list of stage names; got {stages!r:.60}")
+        names = list(stages)
+        chosen = [registry.get(name) for name in names]  # an unknown name: registry's message
+    return Report(tuple(row for stage in chosen for row in stage.load("symbolic").verify_rows(rng)))

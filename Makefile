@@ -24,12 +24,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Two workers, one per core; each notebook's cells and each test file stay on one worker. The
+# browser tests run afterwards on their own: JupyterLab and Chromium want the machine to themselves.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/ui
+	$(BIN)/python -m pytest tests/ui
 
-# The fast lane while working: unit tests and doctests, no notebooks, no browser (under 30 s).
+# The fast lane while working: unit tests and doctests, no notebooks, no browser (about 70 s).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not fuzz" tests backprop_core --ignore=tests/ui
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not fuzz" tests backprop_core --ignore=tests/ui
 
 # 500 random activation texts from the allowed grammar, each accepted or refused within the budget.
 fuzz: $(STAMP)

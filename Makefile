@@ -41,6 +41,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_engine
 	$(BIN)/python -m benchmarks.bench_models
+	$(BIN)/python -m benchmarks.bench_training
 	$(BIN)/python -m benchmarks.bench_norm
 	$(BIN)/python -m benchmarks.bench_layers
 	$(BIN)/python -m benchmarks.bench_symbolic

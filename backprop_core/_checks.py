@@ -34,16 +34,20 @@ def as_float_array(
     given. Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong number of
     dimensions, an empty array, or (unless ``finite`` is False) NaN or infinity.
     """
-    try:
-        arr = np.asarray(value)
-    except (ValueError, TypeError) as err:  # ragged nested lists
-        raise ValueError(f"{name} must be a rectangular numeric array; got {err}") from None
-    if arr.dtype.kind not in "iufc":  # not booleans, dates, durations, strings or objects
-        raise TypeError(f"{name} must be a numeric array; got {_describe(value)}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be real-valued; got dtype {arr.dtype}")
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
+    if type(value) is np.ndarray and value.dtype.kind == "f":  # the common case, checked cheaply
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError) as err:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular numeric array; got {err}") from None
+        kind = arr.dtype.kind
+        if kind not in "iufc":  # not booleans, dates, durations, strings or objects
+            raise TypeError(f"{name} must be a numeric array; got {_describe(value)}")
+        if kind == "c":
+            raise TypeError(f"{name} must be real-valued; got dtype {arr.dtype}")
+        if kind != "f":
+            arr = arr.astype(np.float64)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional; got shape {arr.shape}")
     if arr.size == 0:

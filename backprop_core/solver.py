@@ -24,6 +24,7 @@ from ._checks import as_count, as_float_array, as_labels, as_scalar, as_seed
 
 DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short runs print nothing
+ACCURACY_BATCH = 500  # samples scored per call of model.loss when the accuracies are recorded
 
 
 def as_update_rule(rule) -> Callable:
@@ -215,8 +216,12 @@ class Solver:
         return float(np.mean(np.concatenate(predicted) == y))
 
     def _record_accuracy(self):
-        train = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples)
-        val = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)
+        # scored ACCURACY_BATCH samples at a time: the same accuracies as cs231n's 100 at a time,
+        # in fewer calls of the model
+        train = self.check_accuracy(
+            self.X_train, self.y_train, self.num_train_samples, batch_size=ACCURACY_BATCH
+        )
+        val = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples, ACCURACY_BATCH)
         self.train_acc_history.append(train)
         self.val_acc_history.append(val)
         if self.verbose:

@@ -79,9 +79,9 @@ def solver_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, 
             optim_config={"learning_rate": learning_rate},
             batch_size=batch_size,
             num_epochs=epochs,
-            num_train_samples=None,
             verbose=False,
             seed=0,
+            progress=False,
         )
         solver.train()
         results["ours"] = float((net.predict(X_test) == y_test).mean())

@@ -42,3 +42,13 @@ def test_the_batch_norm_benchmark_runs_at_a_small_size():
     from benchmarks import bench_norm
 
     assert bench_norm.alt_vs_staged(8, 4, np.float64, 1)
+
+
+@pytest.mark.slow
+def test_the_training_benchmark_chooses_on_validation_and_scores_the_test_set_once(capsys):
+    from benchmarks import bench_training
+
+    small = {kind: settings[:1] for kind, settings in bench_training.SETTINGS.items()}
+    results = bench_training.main(epochs=1, settings=small)
+    assert set(results) == set(small) and all(0.5 < acc <= 1.0 for acc in results.values())
+    assert "chosen on validation" in capsys.readouterr().out

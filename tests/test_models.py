@@ -197,3 +197,15 @@ def test_bad_batches_and_params_are_refused_by_name():
         net.loss(X)
     with pytest.raises(ValueError, match=r"X must hold N >= 1 samples of 72 numbers"):
         ThreeLayerConvNet(input_dim=(2, 6, 6)).loss(np.zeros((2, 3, 6, 6)))
+
+
+def test_scores_that_overflow_say_so_and_nan_weights_are_named():
+    net = fcn(scale=1e200)
+    with pytest.raises(ValueError, match="the scores are not finite although every parameter is"):
+        net.loss(X)
+    conv = ThreeLayerConvNet(
+        input_dim=(2, 6, 6), num_filters=2, filter_size=3, hidden_dim=4, dtype=np.float64, seed=0
+    )
+    conv.params["b3"] = np.array([np.inf] + [0.0] * 9)
+    with pytest.raises(ValueError, match=r"params\['b3'\] holds infinity"):
+        conv.loss(IMAGES)

@@ -11,7 +11,7 @@ import numpy as np
 from .._checks import as_count, as_float_dtype, as_labels, as_scalar, as_seed
 from ..layers import softmax_loss
 from . import stack
-from .fc_net import as_batch, check_params
+from .fc_net import as_batch, check_params, check_scores
 
 
 class ThreeLayerConvNet:
@@ -112,7 +112,9 @@ class ThreeLayerConvNet:
         X = X.reshape(X.shape[0], *self.input_dim)
         if y is not None:
             y = as_labels(y, "y", X.shape[0], self.num_classes)
-        scores, caches = stack.forward(self.layers, self.params, X)
+        with np.errstate(over="ignore", invalid="ignore"):  # check_scores says what went wrong
+            scores, caches = stack.forward(self.layers, self.params, X)
+        check_scores(scores, self.params)
         if y is None:
             return scores
         loss, dscores = softmax_loss.loss(scores, y)

@@ -28,7 +28,12 @@ NORMALIZATIONS = (None, "batchnorm", "layernorm")
 
 
 def check_params(params, expected, dtype) -> None:
-    """Every parameter present, a float array of its expected shape and the model's dtype."""
+    """Every parameter present, a float array of its expected shape and the model's dtype.
+
+    Their values are not scanned here (a pass over every weight at every step): a model calls
+    :func:`check_scores`, which looks for the non-finite parameter only when the scores are not
+    finite.
+    """
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of arrays; got {type(params).__name__}")
     missing = [n for n in expected if n not in params]
@@ -46,7 +51,18 @@ def check_params(params, expected, dtype) -> None:
             raise TypeError(
                 f"{label} must be {np.dtype(dtype).name}, as the model; got {value.dtype}"
             )
-        check_finite_param(value, label)
+
+
+def check_scores(scores, params) -> None:
+    """Scores with NaN or infinity name the parameter that holds one, or say they overflowed."""
+    if np.isfinite(scores).all():
+        return
+    for name, value in params.items():
+        check_finite_param(value, f"params[{name!r}]")
+    raise ValueError(
+        "the scores are not finite although every parameter is: they overflowed (weights or "
+        "inputs too large for the model's dtype?)"
+    )
 
 
 def as_batch(X, input_shape, dtype, name="X"):
@@ -216,7 +232,9 @@ class FullyConnectedNet:
         self.dropout_param["mode"] = mode
         for bn in self.bn_params:
             bn["mode"] = mode
-        scores, caches = stack.forward(self.layers, self.params, X)
+        with np.errstate(over="ignore", invalid="ignore"):  # check_scores says what went wrong
+            scores, caches = stack.forward(self.layers, self.params, X)
+        check_scores(scores, self.params)
         if y is None:
             return scores
         loss, dscores = softmax_loss.loss(scores, y)

@@ -83,7 +83,7 @@ def as_labels(value: object, name: str, n_samples: int, n_classes: int | None) -
     """Return ``value`` as a 1-D integer array of ``n_samples`` labels in ``[0, n_classes)``
     (any label ``>= 0`` if ``n_classes`` is None)."""
     arr = np.asarray(value)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+    if arr.dtype.kind not in "iu":  # not booleans, floats or anything else
         raise TypeError(f"{name} must hold integer class labels; got {_describe(value)}")
     check_shape(arr, name, (n_samples,), "(N,)", f"to match the {n_samples} samples of the batch")
     if n_classes is None:

@@ -33,6 +33,17 @@ def rows(x):
     return x if x.ndim == 2 else x.reshape(x.shape[0], -1)
 
 
+def _transposed_first(x):
+    """Whether ``x.T @ dout`` is the faster way to compute ``x^T dout`` (else ``(dout.T @ x).T``).
+
+    Measured with this machine's OpenBLAS: in float32, with a batch of at most 256 rows and no
+    more rows than columns (x (64, 784): 52 against 80 microseconds); otherwise the other way
+    round (x (512, 3072), float32: 10.5 against 11.6 ms; float64 at every size but the smallest).
+    """
+    N, D = x.shape
+    return x.dtype == np.float32 and N <= min(256, D)
+
+
 def forward(x, W, b):
     """Kernel of :func:`affine_forward`, for trusted arrays."""
     out = rows(x) @ W  # (N, M)
@@ -43,7 +54,8 @@ def forward(x, W, b):
 def backward(dout, cache, need_dx=True):
     """Kernel of :func:`affine_backward`; ``need_dx=False`` skips ``dx`` (returned as None)."""
     x, W = cache
-    dW = (dout.T @ rows(x)).T  # (D, M): seed eq. (3), x^T dout (OpenBLAS is faster this way round)
+    x2 = rows(x)
+    dW = x2.T @ dout if _transposed_first(x2) else (dout.T @ x2).T  # (D, M): seed eq. (3), x^T dout
     db = dout.sum(axis=0)  # (M,): one incoming gradient per sample, summed
     dx = dout @ W.T if need_dx else None  # (N, D)
     if dx is not None and x.ndim != 2:

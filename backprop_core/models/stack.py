@@ -22,6 +22,7 @@ array([[1., 0.], [2., 0.]])
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -131,7 +132,12 @@ KINDS = {
 
 def module_of(layer: Layer):
     """The numeric module the registry names for the layer's stage (None for an activation)."""
-    return None if layer.stage == "activation" else registry.get(layer.stage).load("numeric")
+    return _numeric_module(layer.stage)
+
+
+@functools.cache
+def _numeric_module(stage: str):
+    return None if stage == "activation" else registry.get(stage).load("numeric")
 
 
 def forward(layers: Sequence[Layer], params: dict, x: np.ndarray):

@@ -62,10 +62,32 @@ def loss_vs_matmul_floor(N, D, H, C, dtype, repeats):
     return t_loss, t_floor, ratio
 
 
+def sgd_mlp(hidden, epochs, batch_size, learning_rate):
+    """scikit-learn's MLPClassifier set up as the workbook trains: one ReLU hidden layer, plain
+    SGD at a constant rate, no penalty, no momentum, no early stopping, ``epochs`` epochs."""
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(
+        hidden_layer_sizes=(hidden,),
+        activation="relu",
+        solver="sgd",
+        alpha=0.0,
+        batch_size=batch_size,
+        learning_rate="constant",
+        learning_rate_init=learning_rate,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        max_iter=epochs,
+        shuffle=True,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        random_state=0,
+    )
+
+
 def digits_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, repeats=15):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier
 
     X, y = digits()
     X_train, X_test, y_train, y_test = train_test_split(
@@ -90,22 +112,7 @@ def digits_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, 
         results["ours"] = float((net.predict(X_test) == y_test).mean())
 
     def theirs():
-        clf = MLPClassifier(
-            hidden_layer_sizes=(hidden,),
-            activation="relu",
-            solver="sgd",
-            alpha=0.0,
-            batch_size=batch_size,
-            learning_rate="constant",
-            learning_rate_init=learning_rate,
-            momentum=0.0,
-            nesterovs_momentum=False,
-            max_iter=epochs,
-            shuffle=True,
-            tol=0.0,
-            n_iter_no_change=epochs + 1,
-            random_state=0,
-        )
+        clf = sgd_mlp(hidden, epochs, batch_size, learning_rate)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X_train, y_train)

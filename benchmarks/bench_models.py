@@ -17,7 +17,7 @@ from backprop_core import TwoLayerNet, digits
 from backprop_core.models import FullyConnectedNet
 from backprop_core.solver import Solver
 
-from .bench_engine import paired_times
+from .bench_engine import paired_times, sgd_mlp
 
 
 def fcn_vs_matmul_floor(N, D, hidden, C, dtype, repeats):
@@ -54,7 +54,6 @@ def solver_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, 
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier
 
     X, y = digits()
     X_train, X_test, y_train, y_test = train_test_split(
@@ -87,22 +86,7 @@ def solver_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, 
         results["ours"] = float((net.predict(X_test) == y_test).mean())
 
     def theirs():
-        clf = MLPClassifier(
-            hidden_layer_sizes=(hidden,),
-            activation="relu",
-            solver="sgd",
-            alpha=0.0,
-            batch_size=batch_size,
-            learning_rate="constant",
-            learning_rate_init=learning_rate,
-            momentum=0.0,
-            nesterovs_momentum=False,
-            max_iter=epochs,
-            shuffle=True,
-            tol=0.0,
-            n_iter_no_change=epochs + 1,
-            random_state=0,
-        )
+        clf = sgd_mlp(hidden, epochs, batch_size, learning_rate)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X_train, y_train)

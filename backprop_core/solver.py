@@ -192,7 +192,18 @@ class Solver:
                 raise ValueError(
                     f"model.loss must return grads[{name!r}] of shape {w.shape}; got {got}"
                 )
-            new[name] = self.update_rule(w, grads[name], self.optim_configs[name])
+            result = self.update_rule(w, grads[name], self.optim_configs[name])
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise TypeError(
+                    "update_rule must return (next_w, config); "
+                    f"for params[{name!r}] it returned {type(result).__name__}"
+                )
+            if np.shape(result[0]) != np.shape(w):
+                raise ValueError(
+                    f"update_rule must return next_w of the shape of params[{name!r}] {w.shape}; "
+                    f"got {np.shape(result[0])}"
+                )
+            new[name] = result
         for name, (next_w, config) in new.items():  # only once every rule has succeeded
             self.model.params[name] = next_w
             self.optim_configs[name] = config

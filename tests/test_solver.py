@@ -84,6 +84,21 @@ def test_a_function_of_ones_own_is_an_update_rule(data):
     assert len(calls) == len(solver.loss_history) * 4  # W1, b1, W2, b2 at each step
 
 
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        (lambda w, dw, config=None: w - dw, "update_rule must return \\(next_w, config\\)"),
+        (lambda w, dw, config=None: (w[:1], config), "next_w of the shape of params"),
+    ],
+)
+def test_a_wrong_update_rule_is_named_and_changes_nothing(data, rule, words):
+    model = Model()
+    before = {k: v.copy() for k, v in model.params.items()}
+    with pytest.raises((TypeError, ValueError), match=words):
+        Solver(model, data, update_rule=rule, verbose=False, seed=0).train()
+    assert all(np.array_equal(model.params[k], before[k]) for k in before)
+
+
 def test_a_seed_makes_a_run_repeatable_and_data_is_not_changed(data):
     before = {k: v.copy() for k, v in data.items()}
     one, two = solve(data, update_rule="adam"), solve(data, update_rule="adam")

@@ -145,6 +145,15 @@ class Solver:
         if optim_config is not None and not isinstance(optim_config, Mapping):
             raise TypeError(f"optim_config must be a dict; got {type(optim_config).__name__}")
         self.optim_config = dict(optim_config or {})
+        if isinstance(update_rule, str):  # a named rule knows its keys: say so before training
+            known = {*optim.HYPERPARAMETERS[update_rule], *optim.STATE[update_rule]}
+            known |= {"t"} if update_rule == "adam" else set()
+            unknown = sorted(str(k) for k in self.optim_config if k not in known)
+            if unknown:
+                raise ValueError(
+                    f"optim_config has keys {update_rule} does not use: {unknown}; "
+                    f"it uses {sorted(optim.HYPERPARAMETERS[update_rule])}"
+                )
         self.lr_decay = as_scalar(lr_decay, "lr_decay", positive=True)
         self.batch_size = as_count(batch_size, "batch_size")
         self.num_epochs = as_count(num_epochs, "num_epochs")
@@ -179,7 +188,13 @@ class Solver:
         """One update of every parameter from the gradient of a random minibatch."""
         batch = self.rng.choice(len(self.X_train), self.batch_size)  # with replacement
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run: one message, below
-            loss, grads = self.model.loss(self.X_train[batch], self.y_train[batch])
+            result = self.model.loss(self.X_train[batch], self.y_train[batch])
+        if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
+            raise TypeError(
+                "model.loss(X, y) must return (loss, grads) with grads a dict; "
+                f"got {type(result).__name__}"
+            )
+        loss, grads = result
         if not math.isfinite(loss):
             raise ValueError(
                 f"the loss became {loss} at iteration {len(self.loss_history) + 1}: training "

@@ -209,3 +209,9 @@ def test_scores_that_overflow_say_so_and_nan_weights_are_named():
     conv.params["b3"] = np.array([np.inf] + [0.0] * 9)
     with pytest.raises(ValueError, match=r"params\['b3'\] holds infinity"):
         conv.loss(IMAGES)
+
+
+def test_images_in_another_layout_are_refused_not_reshaped():
+    conv = ThreeLayerConvNet(input_dim=(3, 8, 8), num_filters=2, filter_size=3, seed=0)
+    with pytest.raises(ValueError, match=r"X must hold images of shape \(N, C, H, W\) = \(N, 3, 8"):
+        conv.loss(np.zeros((2, 8, 8, 3)))

@@ -193,3 +193,15 @@ def test_bad_data_is_refused_by_name(data, change, error, words):
 def test_a_model_without_params_or_loss_is_refused(data):
     with pytest.raises(TypeError, match="model must have params"):
         Solver(object(), data)
+
+
+def test_unknown_optim_config_keys_of_a_named_rule_are_refused_before_training(data):
+    with pytest.raises(ValueError, match=r"optim_config has keys sgd does not use: \['lr'\]"):
+        Solver(Model(), data, update_rule="sgd", optim_config={"lr": 0.1})
+
+
+def test_a_model_loss_of_the_wrong_form_is_named(data):
+    model = Model()
+    model.loss = lambda X, y=None: (1.0, 2.0, 3.0) if y is not None else model.net.loss(X)
+    with pytest.raises(TypeError, match=r"model.loss\(X, y\) must return \(loss, grads\)"):
+        Solver(model, data, verbose=False, seed=0).train()

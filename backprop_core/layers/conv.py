@@ -275,7 +275,7 @@ def _checked(x, w, b, conv_param, where=""):
             raise ValueError(
                 f"{axis} + 2 pad - kernel = {size} + 2*{pad} - {kernel} = {span} must be "
                 f"divisible by the stride {stride}, so the windows tile the input exactly "
-                "(cs231n's naive convolution asserts the same); change pad or stride"
+                "(cs231n's fast convolution asserts the same); change pad or stride"
             )
     return x, w, b, {"stride": stride, "pad": pad}
 

@@ -7,9 +7,10 @@ read by no window and get a zero gradient.
 
 Ties: max has no derivative where two entries of a window share the maximum. Every function here
 sends the whole gradient to the FIRST maximum in row-major window order (what ``np.argmax`` of
-the flattened window picks, as cs231n's reference does); naive, fast and Jacobian agree exactly,
-ties included. Where windows overlap (stride < pool), an entry may win several windows and
-receives the sum of their gradients.
+the flattened window picks, as cs231n's im2col max-pool backward does; its reshape-based
+``max_pool_backward_fast`` sends it to every tied maximum instead); naive, fast and Jacobian
+agree exactly, ties included. Where windows overlap (stride < pool), an entry may win several
+windows and receives the sum of their gradients.
 """
 
 from __future__ import annotations

@@ -109,7 +109,11 @@ class ThreeLayerConvNet:
         )
         check_params(self.params, self.shapes, dtype)
         X = as_batch(X, self.input_dim, dtype)
-        X = X.reshape(X.shape[0], *self.input_dim)
+        if X.shape[1:] != self.input_dim:  # the right count in another layout is not images
+            C, H, W = self.input_dim
+            raise ValueError(
+                f"X must hold images of shape (N, C, H, W) = (N, {C}, {H}, {W}); got {X.shape}"
+            )
         if y is not None:
             y = as_labels(y, "y", X.shape[0], self.num_classes)
         with np.errstate(over="ignore", invalid="ignore"):  # check_scores says what went wrong

@@ -95,7 +95,9 @@ class FullyConnectedNet:
         Standard deviation of the initial weights (biases start at 0, gamma at 1, beta at 0).
     dtype : float32 or float64, default float32
     seed : int or None
-        Seeds the initial weights, and, as in cs231n, fixes the dropout mask (for gradient checks).
+        Seeds the initial weights, and, as in cs231n, fixes the dropout mask: every step and
+        every dropout layer then draws the same mask, which is what a gradient check needs and
+        not what training wants (train with ``seed=None``, or change ``dropout_param["seed"]``).
     activation : activation object or None
         Not in cs231n's signature: the hidden layers' activation, any object with ``forward(x)``
         and ``backward(dout, cache)`` such as ``activations.named("tanh")``; None is the ReLU.

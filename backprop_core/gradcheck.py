@@ -266,7 +266,13 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
         return model.loss(X, y, reg=reg) if reg else model.loss(X, y)
 
     value, analytic = loss()
-    noise = ROUNDING * np.finfo(np.float64).eps * max(1.0, abs(float(value))) / h
+    try:
+        size = abs(float(value))  # a Python or NumPy number, or a 0-d array
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"model.loss must return (loss, grads) with loss a number; got {type(value).__name__}"
+        ) from None
+    noise = ROUNDING * np.finfo(np.float64).eps * max(1.0, size) / h
     counts = model.kinks_within(X, h) if callable(getattr(model, "kinks_within", None)) else {}
     rows = []
     for name, param in params.items():

@@ -147,3 +147,14 @@ def test_a_zero_gradient_is_good_and_a_small_real_error_is_still_caught():
     # a gradient off by 1e-6 is far above the rounding of the difference (~1e-15 here)
     report = gradcheck(Model(1e-6), X, None)
     assert report.rows[0].verdict == "suspicious" and not report.rows[0].rounding
+
+
+def test_a_loss_that_is_not_a_number_is_named():
+    class Model:
+        params = {"w": np.ones(2)}
+
+        def loss(self, X, y=None):
+            return "low", {"w": np.ones(2)}
+
+    with pytest.raises(TypeError, match="loss a number; got str"):
+        gradcheck(Model(), np.ones((1, 2)), None)

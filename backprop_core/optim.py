@@ -44,13 +44,18 @@ HYPERPARAMETERS = {  # rule -> {key: (default, lowest allowed, highest allowed o
 STATE = {"sgd": (), "sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v")}
 
 
+def config_keys(rule) -> set:
+    """Every key a config of ``rule`` may hold: its hyperparameters and its state."""
+    return {*HYPERPARAMETERS[rule], *STATE[rule], *(("t",) if rule == "adam" else ())}
+
+
 def read_config(rule, w, config):
     """``config`` completed with the defaults of ``rule``, every value checked; a new dict."""
     if config is None:
         config = {}
     if not isinstance(config, Mapping):
         raise TypeError(f"config must be a dict or None; got {type(config).__name__}")
-    known = {*HYPERPARAMETERS[rule], *STATE[rule], *(("t",) if rule == "adam" else ())}
+    known = config_keys(rule)
     unknown = sorted(str(k) for k in config if k not in known)
     if unknown:
         raise ValueError(f"config has keys {rule} does not use: {unknown}; it uses {sorted(known)}")

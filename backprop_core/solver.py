@@ -146,8 +146,7 @@ class Solver:
             raise TypeError(f"optim_config must be a dict; got {type(optim_config).__name__}")
         self.optim_config = dict(optim_config or {})
         if isinstance(update_rule, str):  # a named rule knows its keys: say so before training
-            known = {*optim.HYPERPARAMETERS[update_rule], *optim.STATE[update_rule]}
-            known |= {"t"} if update_rule == "adam" else set()
+            known = optim.config_keys(update_rule)
             unknown = sorted(str(k) for k in self.optim_config if k not in known)
             if unknown:
                 raise ValueError(

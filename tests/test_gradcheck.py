@@ -151,7 +151,8 @@ def test_a_zero_gradient_is_good_and_a_small_real_error_is_still_caught():
 
 def test_a_loss_that_is_not_a_number_is_named():
     class Model:
-        params = {"w": np.ones(2)}
+        def __init__(self):
+            self.params = {"w": np.ones(2)}
 
         def loss(self, X, y=None):
             return "low", {"w": np.ones(2)}

@@ -148,13 +148,14 @@ SPEC = Spec(
 # -- the gallery: batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta) -------------------------
 
 
-def _parts(dout, cache):
+def gallery_parts(dout, cache):
+    """``(dout, dxhat, dbeta, dgamma)``: what every broken normalization backward starts from."""
     dout = np.asarray(dout, dtype=np.result_type(cache.xhat, cache.gamma))
     return dout, dout * cache.gamma, dout.sum(axis=0), (dout * cache.xhat).sum(axis=0)
 
 
 def batchnorm_no_mean_path(dout, cache):
-    dout, dxhat, dbeta, dgamma = _parts(dout, cache)
+    dout, dxhat, dbeta, dgamma = gallery_parts(dout, cache)
     N = dout.shape[0]
     dxc = dxhat / cache.std
     dvar = -0.5 * (dxhat * cache.xc).sum(axis=0) / cache.std**3
@@ -163,7 +164,7 @@ def batchnorm_no_mean_path(dout, cache):
 
 
 def batchnorm_no_variance_path(dout, cache):
-    dout, dxhat, dbeta, dgamma = _parts(dout, cache)
+    dout, dxhat, dbeta, dgamma = gallery_parts(dout, cache)
     N = dout.shape[0]
     dxc = dxhat / cache.std  # std treated as a constant: nothing flows into var
     dmu = -dxc.sum(axis=0)
@@ -171,7 +172,7 @@ def batchnorm_no_variance_path(dout, cache):
 
 
 def batchnorm_frozen_statistics(dout, cache):
-    dout, dxhat, dbeta, dgamma = _parts(dout, cache)
+    dout, dxhat, dbeta, dgamma = gallery_parts(dout, cache)
     return dxhat / cache.std, dgamma, dbeta  # the running statistics' gradient, while training
 
 
@@ -181,7 +182,7 @@ def batchnorm_dgamma_wrong_axis(dout, cache):
 
 
 def batchnorm_ignores_mode(dout, cache):
-    dout, dxhat, dbeta, dgamma = _parts(dout, cache)
+    dout, dxhat, dbeta, dgamma = gallery_parts(dout, cache)
     N = dout.shape[0]  # the cs231n training formula, whatever cache.mode says
     dx = (N * dxhat - dxhat.sum(axis=0) - cache.xhat * (dxhat * cache.xhat).sum(axis=0)) / (
         N * cache.std

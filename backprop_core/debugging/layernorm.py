@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.layernorm import layernorm_backward, layernorm_forward
-from .batchnorm import EXPLAIN, train_dx, worst_error
+from .batchnorm import EXPLAIN, gallery_parts, train_dx, worst_error
 from .spec import Bug, Context, Pattern, Spec
 
 EPS = 1e-5
@@ -110,20 +110,15 @@ SPEC = Spec(
 # -- the gallery: layernorm_backward(dout, cache) -> (dx, dgamma, dbeta) -------------------------
 
 
-def _parts(dout, cache):
-    dout = np.asarray(dout, dtype=np.result_type(cache.xhat, cache.gamma))
-    return dout, dout * cache.gamma, dout.sum(axis=0), (dout * cache.xhat).sum(axis=0)
-
-
 def layernorm_batch_axis(dout, cache):
-    dout, dxhat, dbeta, dgamma = _parts(dout, cache)
+    dout, dxhat, dbeta, dgamma = gallery_parts(dout, cache)
     N = dout.shape[0]  # batch norm's formula, copied with its sums over the samples
     dx = N * dxhat - dxhat.sum(axis=0) - cache.xhat * (dxhat * cache.xhat).sum(axis=0)
     return dx / (N * cache.std[:, None]), dgamma, dbeta
 
 
 def layernorm_no_variance_path(dout, cache):
-    dout, dxhat, dbeta, dgamma = _parts(dout, cache)
+    dout, dxhat, dbeta, dgamma = gallery_parts(dout, cache)
     dx = (dxhat - dxhat.mean(axis=1, keepdims=True)) / cache.std[:, None]  # std held constant
     return dx, dgamma, dbeta
 

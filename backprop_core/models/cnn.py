@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_count, as_float_dtype, as_labels, as_scalar, as_seed
-from ..layers import softmax_loss
 from . import stack
-from .fc_net import as_batch, check_params, check_scores
+from .fc_net import as_batch, check_params, classify, params_dtype
 
 
 class ThreeLayerConvNet:
@@ -102,11 +101,7 @@ class ThreeLayerConvNet:
     def loss(self, X, y=None):
         """Scores (N, num_classes) for images ``X`` (N, C, H, W) when ``y`` is None; else
         ``(loss, grads)``, grads keyed like params."""
-        dtype = (
-            self.params["W1"].dtype
-            if isinstance(self.params, dict) and "W1" in self.params
-            else self.dtype
-        )
+        dtype = params_dtype(self.params, self.dtype)
         check_params(self.params, self.shapes, dtype)
         X = as_batch(X, self.input_dim, dtype)
         if X.shape[1:] != self.input_dim:  # the right count in another layout is not images
@@ -116,15 +111,7 @@ class ThreeLayerConvNet:
             )
         if y is not None:
             y = as_labels(y, "y", X.shape[0], self.num_classes)
-        with np.errstate(over="ignore", invalid="ignore"):  # check_scores says what went wrong
-            scores, caches = stack.forward(self.layers, self.params, X)
-        check_scores(scores, self.params)
-        if y is None:
-            return scores
-        loss, dscores = softmax_loss.loss(scores, y)
-        grads = stack.backward(self.layers, self.params, caches, dscores)
-        loss += stack.penalty(self.params, ("W1", "W2", "W3"), self.reg, grads)
-        return loss, grads
+        return classify(self.layers, self.params, X, y, ("W1", "W2", "W3"), self.reg)
 
 
 __all__ = ["ThreeLayerConvNet"]

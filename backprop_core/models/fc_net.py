@@ -65,6 +65,29 @@ def check_scores(scores, params) -> None:
     )
 
 
+def params_dtype(params, default):
+    """The dtype a batch is computed in: that of ``params["W1"]`` (float64 in a gradient check's
+    copy of a float32 model), or the model's own if there is no such array to read."""
+    if isinstance(params, dict) and isinstance(params.get("W1"), np.ndarray):
+        return params["W1"].dtype
+    return default
+
+
+def classify(layers, params, X, y, weights, reg):
+    """A classifier's ``loss(X, y=None)`` on checked arguments: the scores when ``y`` is None,
+    else ``(loss, grads)`` of softmax cross-entropy plus ``0.5 * reg * sum(W**2)`` over
+    ``weights``. Non-finite scores name the parameter at fault (:func:`check_scores`)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # check_scores says what went wrong
+        scores, caches = stack.forward(layers, params, X)
+    check_scores(scores, params)
+    if y is None:
+        return scores
+    loss, dscores = softmax_loss.loss(scores, y)
+    grads = stack.backward(layers, params, caches, dscores)
+    loss += stack.penalty(params, weights, reg, grads)
+    return loss, grads
+
+
 def as_batch(X, input_shape, dtype, name="X"):
     """``X`` (N, *input_shape) as an array of the model's dtype; N >= 1."""
     X = as_float_array(X, name)
@@ -220,11 +243,7 @@ class FullyConnectedNet:
         The parameters may be float32 or float64 (a gradient check runs on a float64 copy); the
         batch is computed in the parameters' dtype.
         """
-        dtype = (
-            self.params["W1"].dtype
-            if isinstance(self.params, dict) and "W1" in self.params
-            else self.dtype
-        )
+        dtype = params_dtype(self.params, self.dtype)
         check_params(self.params, self.shapes, dtype)
         X = as_batch(X, (self.input_dim,), dtype)
         X = X.reshape(X.shape[0], -1)
@@ -234,16 +253,8 @@ class FullyConnectedNet:
         self.dropout_param["mode"] = mode
         for bn in self.bn_params:
             bn["mode"] = mode
-        with np.errstate(over="ignore", invalid="ignore"):  # check_scores says what went wrong
-            scores, caches = stack.forward(self.layers, self.params, X)
-        check_scores(scores, self.params)
-        if y is None:
-            return scores
-        loss, dscores = softmax_loss.loss(scores, y)
-        grads = stack.backward(self.layers, self.params, caches, dscores)
         weights = [f"W{i}" for i in range(1, self.num_layers + 1)]
-        loss += stack.penalty(self.params, weights, self.reg, grads)
-        return loss, grads
+        return classify(self.layers, self.params, X, y, weights, self.reg)
 
 
 __all__ = ["FullyConnectedNet"]

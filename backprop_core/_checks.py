@@ -183,6 +183,28 @@ def check_size(entries: int, what: str) -> None:
         )
 
 
+def layout(params: object):
+    """What a check of a parameter dict's keys, shapes and dtypes reads, as one hashable key.
+
+    None unless ``params`` is a dict of plain NumPy arrays (a list or a subclass is checked in
+    full every time). A model keeps the key of its last passing check and skips the check while
+    the key stays the same: same names, types, dtypes and shapes give the same verdict, and
+    finding this out costs a few microseconds instead of a few dozen.
+
+    >>> key = layout({"W": np.zeros((2, 3)), "b": np.zeros(3)})
+    >>> key == layout({"W": np.ones((2, 3)), "b": np.ones(3)}), key == layout({"W": [[0.0]]})
+    (True, False)
+    """
+    if type(params) is not dict:
+        return None
+    key = []
+    for name, value in params.items():
+        if type(value) is not np.ndarray:
+            return None
+        key.append((name, value.dtype, value.shape))
+    return tuple(key)
+
+
 def check_finite_param(value: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if a parameter holds NaN or infinity, as after a diverging run."""
     if not np.isfinite(value).all():

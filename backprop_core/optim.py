@@ -94,8 +94,18 @@ def sgd(w, dw, config=None):
     (array([0.9, 2.1]), {'learning_rate': 0.01})
     """
     w, dw = checked(w, dw)
-    config = read_config("sgd", w, config)
-    return w - config["learning_rate"] * dw, config
+    return sgd_kernel(w, dw, read_config("sgd", w, config))
+
+
+def sgd_kernel(w, dw, config):
+    """The step of :func:`sgd` for trusted arguments: arrays of one dtype and shape, ``config``
+    complete and valid (as :func:`read_config` or a previous step returns it). ``config`` is
+    not changed: the step returns a new one, as every kernel here does.
+
+    >>> sgd_kernel(np.array([1.0]), np.array([10.0]), {"learning_rate": 0.1})
+    (array([0.]), {'learning_rate': 0.1})
+    """
+    return w - config["learning_rate"] * dw, dict(config)
 
 
 def sgd_momentum(w, dw, config=None):
@@ -111,10 +121,18 @@ def sgd_momentum(w, dw, config=None):
     array([-0.0271])
     """
     w, dw = checked(w, dw)
-    config = read_config("sgd_momentum", w, config)
+    return sgd_momentum_kernel(w, dw, read_config("sgd_momentum", w, config))
+
+
+def sgd_momentum_kernel(w, dw, config):
+    """The step of :func:`sgd_momentum` for trusted arguments (see :func:`sgd_kernel`).
+
+    >>> config = {"learning_rate": 0.1, "momentum": 0.5, "velocity": np.array([2.0])}
+    >>> sgd_momentum_kernel(np.array([0.0]), np.array([10.0]), config)[0]  # 0.5 * 2 - 0.1 * 10
+    array([0.])
+    """
     velocity = config["momentum"] * config["velocity"] - config["learning_rate"] * dw
-    config["velocity"] = velocity
-    return w + velocity, config
+    return w + velocity, {**config, "velocity": velocity}
 
 
 def rmsprop(w, dw, config=None):
@@ -128,11 +146,20 @@ def rmsprop(w, dw, config=None):
     array([-0.1,  0.1])
     """
     w, dw = checked(w, dw)
-    config = read_config("rmsprop", w, config)
+    return rmsprop_kernel(w, dw, read_config("rmsprop", w, config))
+
+
+def rmsprop_kernel(w, dw, config):
+    """The step of :func:`rmsprop` for trusted arguments (see :func:`sgd_kernel`).
+
+    >>> config = {"learning_rate": 0.1, "decay_rate": 0.0, "epsilon": 0.0, "cache": np.zeros(1)}
+    >>> rmsprop_kernel(np.array([0.0]), np.array([-3.0]), config)[0]  # cache = dw**2: a step of lr
+    array([0.1])
+    """
     rate = config["decay_rate"]
     cache = rate * config["cache"] + (1 - rate) * (dw * dw)
-    config["cache"] = cache
-    return w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"]), config
+    step = config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
+    return w - step, {**config, "cache": cache}
 
 
 def adam(w, dw, config=None):
@@ -146,15 +173,42 @@ def adam(w, dw, config=None):
     (array([-0.001,  0.001]), 1)
     """
     w, dw = checked(w, dw)
-    config = read_config("adam", w, config)
+    return adam_kernel(w, dw, read_config("adam", w, config))
+
+
+def adam_kernel(w, dw, config):
+    """The step of :func:`adam` for trusted arguments (see :func:`sgd_kernel`).
+
+    >>> config = read_config("adam", np.zeros(1), {"t": 9})
+    >>> adam_kernel(np.array([0.0]), np.array([2.0]), config)[1]["t"]
+    10
+    """
     b1, b2, t = config["beta1"], config["beta2"], config["t"] + 1
     m = b1 * config["m"] + (1 - b1) * dw
     v = b2 * config["v"] + (1 - b2) * (dw * dw)
     m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
-    config.update(m=m, v=v, t=t)
-    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+    step = config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    return w - step, {**config, "m": m, "v": v, "t": t}
 
 
 RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "rmsprop": rmsprop, "adam": adam}
+# each checked rule's kernel: what the Solver calls once a rule has checked a parameter's config
+KERNELS = {
+    sgd: sgd_kernel,
+    sgd_momentum: sgd_momentum_kernel,
+    rmsprop: rmsprop_kernel,
+    adam: adam_kernel,
+}
 
-__all__ = ["RULES", "adam", "rmsprop", "sgd", "sgd_momentum"]
+__all__ = [
+    "KERNELS",
+    "RULES",
+    "adam",
+    "adam_kernel",
+    "rmsprop",
+    "rmsprop_kernel",
+    "sgd",
+    "sgd_kernel",
+    "sgd_momentum",
+    "sgd_momentum_kernel",
+]

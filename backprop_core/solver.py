@@ -142,6 +142,8 @@ class Solver:
         self.X_train, self.y_train = data["X_train"], data["y_train"]
         self.X_val, self.y_val = data["X_val"], data["y_val"]
         self.update_rule = as_update_rule(update_rule)
+        # a rule of backprop_core.optim runs checked on the first step, then as its kernel
+        self.kernel = optim.KERNELS.get(self.update_rule)
         if optim_config is not None and not isinstance(optim_config, Mapping):
             raise TypeError(f"optim_config must be a dict; got {type(optim_config).__name__}")
         self.optim_config = dict(optim_config or {})
@@ -182,10 +184,12 @@ class Solver:
         self.best_params = {}
         self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
         self.optim_configs = {name: copy.deepcopy(self.optim_config) for name in self.model.params}
+        self.kernel_ready = False  # the rule checks these configs on the first step
 
     def _step(self):
         """One update of every parameter from the gradient of a random minibatch."""
-        batch = self.rng.choice(len(self.X_train), self.batch_size)  # with replacement
+        # with replacement, as cs231n's np.random.choice(num_train, batch_size); the same stream
+        batch = self.rng.integers(0, len(self.X_train), self.batch_size)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run: one message, below
             result = self.model.loss(self.X_train[batch], self.y_train[batch])
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
@@ -199,29 +203,39 @@ class Solver:
                 f"the loss became {loss} at iteration {len(self.loss_history) + 1}: training "
                 "diverged (try a smaller learning_rate)"
             )
-        new = {}
-        for name, w in self.model.params.items():
-            if name not in grads or np.shape(grads[name]) != np.shape(w):
-                got = np.shape(grads[name]) if name in grads else "nothing"
-                raise ValueError(
-                    f"model.loss must return grads[{name!r}] of shape {w.shape}; got {got}"
-                )
-            result = self.update_rule(w, grads[name], self.optim_configs[name])
-            if not (isinstance(result, tuple) and len(result) == 2):
-                raise TypeError(
-                    "update_rule must return (next_w, config); "
-                    f"for params[{name!r}] it returned {type(result).__name__}"
-                )
-            if np.shape(result[0]) != np.shape(w):
-                raise ValueError(
-                    f"update_rule must return next_w of the shape of params[{name!r}] {w.shape}; "
-                    f"got {np.shape(result[0])}"
-                )
-            new[name] = result
+        new = {name: self._update(name, w, grads) for name, w in self.model.params.items()}
         for name, (next_w, config) in new.items():  # only once every rule has succeeded
             self.model.params[name] = next_w
             self.optim_configs[name] = config
+        self.kernel_ready = self.kernel is not None  # every config is now complete and checked
         self.loss_history.append(float(loss))
+
+    def _update(self, name, w, grads):
+        """``(next_w, config)`` for ``params[name]``: the rule's kernel on a gradient of the
+        parameter's own dtype once the rule has checked the config, else the checked rule."""
+        dw = grads.get(name)
+        if dw is None or np.shape(dw) != np.shape(w):
+            got = "nothing" if dw is None else np.shape(dw)
+            raise ValueError(
+                f"model.loss must return grads[{name!r}] of shape {w.shape}; got {got}"
+            )
+        config = self.optim_configs[name]
+        if self.kernel_ready and type(dw) is np.ndarray and dw.dtype == w.dtype:
+            if not np.isfinite(dw).all():
+                raise ValueError(f"grads[{name!r}] must be finite; it holds NaN or infinity")
+            return self.kernel(w, dw, config)
+        result = self.update_rule(w, dw, config)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError(
+                "update_rule must return (next_w, config); "
+                f"for params[{name!r}] it returned {type(result).__name__}"
+            )
+        if np.shape(result[0]) != np.shape(w):
+            raise ValueError(
+                f"update_rule must return next_w of the shape of params[{name!r}] {w.shape}; "
+                f"got {np.shape(result[0])}"
+            )
+        return result
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
         """Fraction of ``X`` (or of ``num_samples`` of it, drawn at random) classified as ``y``.

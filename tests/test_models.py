@@ -199,6 +199,25 @@ def test_bad_batches_and_params_are_refused_by_name():
         ThreeLayerConvNet(input_dim=(2, 6, 6)).loss(np.zeros((2, 3, 6, 6)))
 
 
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda p: p.update(W2=p["W2"][:, :2]), r"params\['W2'\] must have shape"),
+        (lambda p: p.update(b1=p["b1"].astype(np.float32)), r"params\['b1'\] must be float64"),
+        (lambda p: p.update(W1=p["W1"][None]), r"params\['W1'\] must have shape"),
+        (lambda p: p.pop("b2"), r"missing \['b2'\]"),
+        (lambda p: p.update(W9=p["W1"]), r"extra key\(s\) \['W9'\]"),
+    ],
+)
+def test_params_changed_after_a_passing_call_are_checked_again(change, words):
+    # a model skips the parameter check while names, shapes and dtypes stay those that passed
+    net = fcn()
+    net.loss(X)
+    change(net.params)
+    with pytest.raises((ValueError, TypeError), match=words):
+        net.loss(X)
+
+
 def test_scores_that_overflow_say_so_and_nan_weights_are_named():
     net = fcn(scale=1e200)
     with pytest.raises(ValueError, match="the scores are not finite although every parameter is"):

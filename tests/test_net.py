@@ -168,3 +168,21 @@ def test_a_linear_softmax_cannot_separate_the_spiral():
         W, b = W - (dW + 1e-3 * W), b - db
     accuracy = (affine_forward(X, W, b)[0].argmax(axis=1) == y).mean()
     assert 0.40 <= accuracy <= 0.60
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda p: p.update(W2=p["W2"][:, :2]), r"params\['b2'\] must have shape \(C,\) = \(2,\)"),
+        (lambda p: p.update(b1=p["b1"][:-1]), r"params\['b1'\] must have shape \(H,\) = \(6,\)"),
+        (lambda p: p.update(W1=p["W1"][None]), r"params\['W1'\] must be 2-dimensional"),
+        (lambda p: p.pop("b2"), r"missing \['b2'\]"),
+    ],
+)
+def test_params_changed_after_a_passing_call_are_checked_again(net, toy, change, words):
+    # the net skips its parameter check while names, shapes and dtypes stay those that passed
+    X, y = toy
+    net.loss(X, y)
+    change(net.params)
+    with pytest.raises(ValueError, match=words):
+        net.loss(X, y)

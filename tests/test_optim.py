@@ -6,7 +6,7 @@ import copy
 import numpy as np
 import pytest
 
-from backprop_core.optim import RULES, adam, rmsprop, sgd, sgd_momentum
+from backprop_core.optim import KERNELS, RULES, adam, rmsprop, sgd, sgd_momentum
 
 DEFAULTS = {  # cs231n assignment 2, optim.py
     "sgd": {"learning_rate": 1e-2},
@@ -30,11 +30,12 @@ def test_nothing_is_changed_in_place(name):
     w, dw = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     _, config = RULES[name](w, dw)  # a config with state
     before = (w.copy(), dw.copy(), copy.deepcopy(config))
-    next_w, next_config = RULES[name](w, dw, config)
-    assert np.array_equal(w, before[0]) and np.array_equal(dw, before[1])
-    for key, value in before[2].items():
-        assert np.array_equal(config[key], value), key
-    assert next_w is not w and next_config is not config
+    for step in (RULES[name], KERNELS[RULES[name]]):  # the checked rule and its kernel
+        next_w, next_config = step(w, dw, config)
+        assert np.array_equal(w, before[0]) and np.array_equal(dw, before[1])
+        for key, value in before[2].items():
+            assert np.array_equal(config[key], value), key
+        assert next_w is not w and next_config is not config
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

@@ -153,6 +153,45 @@ def test_wrong_gradients_change_no_parameter(data):
     assert all(np.array_equal(model.params[k], before[k]) for k in before)
 
 
+@pytest.mark.parametrize("rule", ["sgd", "sgd_momentum", "rmsprop", "adam"])
+def test_a_named_rule_trains_exactly_as_its_checked_function_does(data, rule):
+    # after the first step the Solver runs the rule's kernel; a wrapper has no kernel and is
+    # called checked at every step: the two runs must agree to the last bit
+    from backprop_core import optim
+
+    options = {"update_rule": rule, "optim_config": {"learning_rate": 0.05}, "lr_decay": 0.9}
+    fast = solve(data, **options)
+    checked = solve(
+        data, **{**options, "update_rule": lambda w, dw, c: optim.RULES[rule](w, dw, c)}
+    )
+    assert fast.kernel is optim.KERNELS[optim.RULES[rule]] and checked.kernel is None
+    assert fast.loss_history == checked.loss_history
+    for name in fast.model.params:
+        assert np.array_equal(fast.model.params[name], checked.model.params[name])
+        assert fast.optim_configs[name].keys() == checked.optim_configs[name].keys()
+
+
+def test_a_non_finite_gradient_after_the_first_step_is_named_and_changes_nothing(data):
+    model = Model()
+    before = []
+
+    def loss(X, y=None):
+        if y is None:
+            return model.net.loss(X)
+        value, grads = model.net.loss(X, y)
+        before.append({k: v.copy() for k, v in model.params.items()})
+        if len(before) == 3:  # the kernels are in use from the second step on
+            grads["W2"][0, 0] = np.nan
+        return value, grads
+
+    model.loss = loss
+    solver = Solver(model, data, update_rule="adam", verbose=False, seed=0)
+    with pytest.raises(ValueError, match=r"grads\['W2'\] must be finite"):
+        solver.train()
+    assert len(before) == 3
+    assert all(np.array_equal(model.params[k], before[-1][k]) for k in model.params)
+
+
 @pytest.mark.parametrize(
     ("change", "error", "words"),
     [

@@ -8,6 +8,7 @@ are the two loops of :mod:`backprop_core.models.stack`.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .._checks import (
     as_seed,
     check_finite_param,
     check_shape,
+    layout,
 )
 from ..layers import softmax_loss
 from . import stack
@@ -27,13 +29,30 @@ from . import stack
 NORMALIZATIONS = (None, "batchnorm", "layernorm")
 
 
+_PASSED: set = set()  # layouts that passed check_params: the same layout passes again
+
+
 def check_params(params, expected, dtype) -> None:
     """Every parameter present, a float array of its expected shape and the model's dtype.
 
     Their values are not scanned here (a pass over every weight at every step): a model calls
     :func:`check_scores`, which looks for the non-finite parameter only when the scores are not
-    finite.
+    finite. A dict of the same names, shapes and dtypes as one that passed before is not checked
+    again (see :func:`~backprop_core._checks.layout`).
     """
+    key = layout(params)
+    if key is not None:
+        key = (key, tuple(expected.items()), np.dtype(dtype))
+        if key in _PASSED:
+            return
+    _check_params_in_full(params, expected, dtype)
+    if key is not None:
+        if len(_PASSED) >= 256:  # many models built in one session: start the memory afresh
+            _PASSED.clear()
+        _PASSED.add(key)
+
+
+def _check_params_in_full(params, expected, dtype):
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of arrays; got {type(params).__name__}")
     missing = [n for n in expected if n not in params]
@@ -91,7 +110,7 @@ def classify(layers, params, X, y, weights, reg):
 def as_batch(X, input_shape, dtype, name="X"):
     """``X`` (N, *input_shape) as an array of the model's dtype; N >= 1."""
     X = as_float_array(X, name)
-    if X.ndim < 2 or X.shape[0] == 0 or int(np.prod(X.shape[1:])) != int(np.prod(input_shape)):
+    if X.ndim < 2 or X.shape[0] == 0 or math.prod(X.shape[1:]) != math.prod(input_shape):
         raise ValueError(
             f"{name} must hold N >= 1 samples of {int(np.prod(input_shape))} numbers "
             f"(shape (N, {', '.join(map(str, input_shape))})); got shape {X.shape}"

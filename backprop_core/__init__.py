@@ -19,8 +19,9 @@ optim       cs231n's update rules: sgd, sgd_momentum, rmsprop, adam
 solver      cs231n's Solver, for any model with params and loss
 training    the minibatch SGD loop of TwoLayerNet.train, for any loss function and its parameters
 jacobians   the full Jacobian of each stage, and its contraction with an upstream gradient
+layouts     a Jacobian moved between layouts: tensor, numerator, denominator, row- or column-major
 gradcheck   central differences, relative error, a per-parameter gradient check of any model
-datasets    the cs231n spiral and scikit-learn's 8x8 digits
+datasets    the cs231n spiral, scikit-learn's 8x8 digits and their one-pixel moves
 activations an activation typed as text, derived by SymPy and run by NumPy
 symbolic    SymPy derives every gradient again; verify_all checks the numeric code with it
 debugging   diagnose() and check() for a learner's backward pass, and a gallery of broken ones
@@ -28,7 +29,7 @@ widgets     the workbook's explorers (ipywidgets, loaded only when imported)
 plots       Matplotlib figure builders shared by the notebooks and the explorers
 """
 
-from .datasets import digits, spiral
+from .datasets import digits, shifted_copies, spiral
 from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error, verdict
 from .jacobians import affine_jacobian, flatten_jacobian, relu_jacobian, softmax_jacobian, vjp
 from .layers import (
@@ -39,6 +40,7 @@ from .layers import (
     softmax,
     softmax_cross_entropy,
 )
+from .layouts import convert_layout, transpose_arrays
 from .net import Gradients, Trace, TwoLayerNet, two_layer_loss
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "affine_backward",
     "affine_forward",
     "affine_jacobian",
+    "convert_layout",
     "digits",
     "flatten_jacobian",
     "gradcheck",
@@ -57,10 +60,12 @@ __all__ = [
     "relu_backward",
     "relu_forward",
     "relu_jacobian",
+    "shifted_copies",
     "softmax",
     "softmax_cross_entropy",
     "softmax_jacobian",
     "spiral",
+    "transpose_arrays",
     "two_layer_loss",
     "verdict",
     "vjp",

@@ -1,10 +1,13 @@
-"""Small datasets for the workbook: the cs231n spiral and scikit-learn's 8x8 digits."""
+"""Small datasets for the workbook: the cs231n spiral and scikit-learn's 8x8 digits, and the
+one-pixel moves that augment the digits."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._checks import as_count, as_seed, check_size
+from ._checks import as_count, as_float_array, as_labels, as_seed, check_size
 
 
 def spiral(n_per_class=100, n_classes=3, seed=0):
@@ -63,3 +66,60 @@ def digits():
         ) from None
     data = load_digits()
     return data.data / 16.0, data.target.astype(np.int64)
+
+
+def shifted_copies(X, y, image_shape=(8, 8)):
+    """``(X, y)`` followed by four copies of every image moved one pixel up, down, left and right.
+
+    The simplest data augmentation for digits: a digit moved by a pixel is the same digit, so
+    the five versions share a label. Pixels moved in from outside are 0 (the digits' background);
+    the move itself is ``scipy.ndimage.shift`` with order 0, an exact copy of pixel values.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, H * W) or (N, ..., H, W)
+        One image per row (flattened in row-major order) or per leading index.
+    y : array_like of int, shape (N,)
+    image_shape : (int, int), default (8, 8)
+        ``(H, W)`` of one image.
+
+    Returns
+    -------
+    X5 : ndarray, shape (5 N,) + X.shape[1:]
+        The originals first, then the moves (up, down, left, right), each in the order of ``X``.
+    y5 : ndarray of int64, shape (5 N,)
+
+    >>> image = np.zeros((1, 9))
+    >>> image[0, 4] = 1.0  # the centre of a 3x3 image
+    >>> X5, y5 = shifted_copies(image, [7], image_shape=(3, 3))
+    >>> X5.reshape(5, 3, 3)[1]  # moved up one pixel
+    array([[0., 1., 0.],
+           [0., 0., 0.],
+           [0., 0., 0.]])
+    >>> X5.shape, y5.tolist()
+    ((5, 9), [7, 7, 7, 7, 7])
+    """
+    from scipy import ndimage
+
+    X = as_float_array(X, "X")
+    if X.ndim < 2:
+        raise ValueError(f"X must hold one image per row, shape (N, H * W); got shape {X.shape}")
+    if not (
+        isinstance(image_shape, tuple)
+        and len(image_shape) == 2
+        and all(isinstance(s, int) and s >= 1 for s in image_shape)
+    ):
+        raise ValueError(f"image_shape must be a pair of positive ints (H, W); got {image_shape!r}")
+    if math.prod(X.shape[1:]) % math.prod(image_shape):
+        raise ValueError(
+            f"X must hold whole images of shape {image_shape}; its rows have "
+            f"{math.prod(X.shape[1:])} numbers (shape {X.shape})"
+        )
+    y = as_labels(y, "y", X.shape[0], None)
+    images = X.reshape(-1, *image_shape)
+    moves = [
+        ndimage.shift(images, (0, dy, dx), order=0, mode="constant", cval=0.0)
+        for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1))
+    ]
+    X5 = np.concatenate([X, *(m.reshape(X.shape) for m in moves)])
+    return X5, np.tile(y.astype(np.int64), 5)

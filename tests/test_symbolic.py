@@ -203,6 +203,54 @@ def test_softmax_jacobian_identity_holds_symbolically(classes):
     assert softmax_identity_residual(classes).is_zero_matrix
 
 
+@pytest.mark.parametrize("classes, label", [(2, 0), (3, 1), (4, 3)])
+def test_softmax_cross_entropy_hessian_is_diag_p_minus_p_pT(classes, label):
+    """SymPy's Hessian of -log p[label] against diag(p) - p p^T (symbolically), and its value
+    against central differences of the library's dscores (N = 1, so no 1/N), to 1e-7."""
+    from backprop_core.gradcheck import numerical_gradient_array
+    from backprop_core.symbolic.softmax import (
+        softmax_cross_entropy_hessian_symbols,
+        softmax_hessian_residual,
+    )
+
+    assert softmax_hessian_residual(classes, label).is_zero_matrix
+    scores = np.random.default_rng(classes).normal(size=(1, classes))
+    exact = softmax_cross_entropy_hessian_symbols(classes, label).evaluate(f=scores[0])
+    rows = [
+        numerical_gradient_array(
+            lambda s: softmax_cross_entropy(s, [label])[1], scores.copy(), np.eye(classes)[[k]]
+        )[0]
+        for k in range(classes)
+    ]
+    assert np.max(np.abs(np.array(rows) - exact)) < 1e-7
+
+
+def test_softmax_hessian_quadratic_form_is_a_variance():
+    """v^T (diag(p) - p p^T) v equals sum_k p_k (v_k - p.v)^2 exactly (SymPy), and at random
+    points equals the p-weighted variance of v computed here with NumPy, to 1e-12: never < 0."""
+    from backprop_core.symbolic.softmax import softmax_hessian_quadratic_form
+
+    form, variance, difference = softmax_hessian_quadratic_form(3)
+    assert difference == 0
+    symbols = sorted(form.free_symbols, key=str)  # f_0, f_1, f_2, v_0, v_1, v_2
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        f_values, v_values = rng.normal(size=3), rng.normal(size=3)
+        p_values = np.exp(f_values) / np.exp(f_values).sum()
+        weighted = p_values @ (v_values - p_values @ v_values) ** 2
+        point = dict(zip(symbols, [*f_values, *v_values], strict=True))
+        for expression in (form, variance):
+            assert float(expression.subs(point)) == pytest.approx(weighted, abs=1e-12)
+        assert weighted >= 0
+
+
+def test_softmax_hessian_refuses_a_label_outside_the_classes():
+    from backprop_core.symbolic.softmax import softmax_cross_entropy_hessian_symbols
+
+    with pytest.raises(ValueError, match="label must lie in"):
+        softmax_cross_entropy_hessian_symbols(3, label=3)
+
+
 def test_tiny_net_gradient_of_b2_is_the_mean_of_p_minus_onehot():
     grads = tiny_net_gradients(N=2, D=2, H=3, C=2, labels=(0, 1))
     W1, b1, W2, b2, X = (grads["W1"].inputs[n] for n in ("W1", "b1", "W2", "b2", "X"))

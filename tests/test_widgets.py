@@ -52,7 +52,7 @@ def test_each_explorer_declares_the_notebook_that_builds_it():
     assert len({notebook for notebook, _ in declared}) == len(CLASSES), "a notebook declared twice"
     used = {
         (path.name, name)
-        for path in WORKBOOK.glob("[0-9][0-9]-*.ipynb")
+        for path in WORKBOOK.glob("[0-9][0-9]*-*.ipynb")
         for name in re.findall(r"\b(\w+_explorer)\(", path.read_text(encoding="utf-8"))
     }
     assert declared == used
@@ -120,6 +120,16 @@ def test_bias_explorer_sums_the_rows_of_the_batch():
         np.testing.assert_allclose(ex.set(N=N).state["db"], ex.rows[:N].sum(axis=0), atol=1e-12)
 
 
+def test_bias_explorer_with_a_mean_loss_averages_the_rows():
+    """With loss="mean" every row carries 1/N, so db is the mean of the batch's rows (to 1e-12)
+    and stays of the size of one row as N grows, where the sum grows with N."""
+    ex = bias_explorer()
+    for N in (1, 5, 12):
+        state = ex.set(N=N, loss="mean").state
+        np.testing.assert_allclose(state["db"], ex.rows[:N].mean(axis=0), atol=1e-12)
+        assert "g_p / " + str(N) in ex.summary()
+
+
 def test_relu_explorer_follows_at_zero_at_exact_zeros():
     ex = relu_explorer()
     passed = {z: ex.set(at_zero=z).summary().splitlines()[3] for z in (0.0, 1.0)}
@@ -131,6 +141,22 @@ def test_backward_explorer_agrees_three_ways_for_every_parameter():
     ex = backward_explorer()
     for name in ex.controls["param"].options:
         assert ex.set(param=name, entry=0).summary().endswith("= SymPy to 1e-12: yes"), name
+
+
+def test_backward_explorer_error_curve_has_the_v_of_central_differences():
+    """For every parameter, the central difference's error against SymPy at the default step
+    1e-5 is below 1e-9, and at the smallest step (1e-12, round-off) it is at least 100 times
+    larger than at the curve's best step; the marker's error is the curve's at a grid step."""
+    from backprop_core.widgets.backward import STEPS
+
+    ex = backward_explorer()
+    for name in ex.controls["param"].options:
+        state = ex.set(param=name, entry=0, step=1e-5).state
+        back, central, exact = state["values"]
+        assert abs(central - exact) < 1e-9 and abs(back - exact) < 1e-12, name
+        assert state["curve"][0] > 100 * state["curve"].min(), name
+        on_grid = ex.set(step=float(STEPS[8])).state
+        assert abs(on_grid["values"][1] - exact) == pytest.approx(on_grid["curve"][8], rel=1e-9)
 
 
 def test_activation_explorer_plots_f_and_its_slope():

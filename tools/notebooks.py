@@ -25,7 +25,7 @@ TWO_VALUES = (ipywidgets.IntRangeSlider, ipywidgets.FloatRangeSlider)
 def explorer_notebooks(workbook: Path = WORKBOOK) -> dict[str, str]:
     """Each numbered notebook that builds an explorer, with the builder's name, in order."""
     table = {}
-    for path in sorted(workbook.glob("[0-9][0-9]-*.ipynb")):
+    for path in sorted(workbook.glob("[0-9][0-9]*-*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         builders = sorted(set(EXPLORER_CALL.findall(code)))

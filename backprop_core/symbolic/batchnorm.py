@@ -320,3 +320,67 @@ def verify_rows(rng: np.random.Generator) -> list[Check]:
     9
     """
     return table_rows("batchnorm", ROWS, _point(rng))
+
+
+# -- the trace method (workbook notebook 03a), step by step --------------------------------------
+
+
+@sp.cacheit
+def batchnorm_trace_method(n: int = 3) -> tuple:
+    """dL/dx of one column of batch norm by differentials, each step an
+    :class:`~backprop_core.symbolic.conventions.Equality` checked by SymPy at a batch of ``n``.
+
+    With ``Pi = I - 1 1^T / N`` (centring), ``xc = Pi x``, ``sigma = sqrt(xc^T xc / N + eps)`` and
+    ``xhat = xc / sigma``: ``dxc = Pi dx``, ``dsigma = xhat^T dx / N``,
+    ``dxhat = (Pi - xhat xhat^T / N) dx / sigma``, so ``dl = U^T dxhat`` is read off as
+    ``(N U - 1 1^T U - xhat xhat^T U) / (N sigma)``, the closed form of
+    :func:`normalised_gradient`.
+
+    >>> [e.holds for e in batchnorm_trace_method(2)]
+    [True, True, True, True, True, True]
+    """
+    from .._checks import as_count
+    from .conventions import Equality, Tex, first_order, is_zero, matrix_of_symbols
+
+    as_count(n, "n")
+
+    xs, dx, Us = (matrix_of_symbols(s, n, 1) for s in ("x", "dx", "U"))
+    e = sp.Symbol("epsilon", positive=True)
+    ones, Pi = sp.ones(n, 1), sp.eye(n) - sp.ones(n, n) / n
+
+    def stats(v):  # centred values, sigma and xhat of the column v
+        centred = Pi * v
+        s = sp.sqrt((centred.T * centred)[0] / n + e)
+        return centred, s, centred / s
+
+    xc, s, xh = stats(xs)
+    dxhat = (Pi - xh * xh.T / n) * dx / s
+    grad = (Pi - xh * xh.T / n) * Us / s  # Pi and xhat xhat^T are symmetric
+    closed = (n * Us - ones * (ones.T * Us) - xh * (xh.T * Us)) / (n * s)
+    loss = (Us.T * xh)[0]  # U held fixed: the loss, linearised in xhat
+    direct = sp.Matrix(n, 1, lambda r, _: sp.diff(loss, xs[r]))
+    show = Tex
+    checks = (
+        ("centring is a projection", r"dx_c",
+         r"\Pi\, dx,\ \ \Pi = I - \mathbf{1}\mathbf{1}^\top / N",
+         first_order(lambda t: stats(xs + t * dx)[0]) - Pi * dx),
+        ("differential of sigma", r"d\sigma", r"x_c^\top dx_c / (N\sigma) = \hat{x}^\top dx / N",
+         first_order(lambda t: stats(xs + t * dx)[1]) - (xh.T * dx)[0] / n),
+        ("differential of xhat", r"d\hat{x}", r"(dx_c - \hat{x}\, d\sigma)/\sigma"
+         r" = \frac{1}{\sigma}\big(\Pi - \hat{x}\hat{x}^\top / N\big)\, dx",
+         first_order(lambda t: stats(xs + t * dx)[2]) - dxhat),
+        ("linearised loss", r"d\ell", r"U^\top d\hat{x} = \frac{1}{\sigma}\, U^\top"
+         r"\big(\Pi - \hat{x}\hat{x}^\top / N\big)\, dx",
+         first_order(lambda t: (Us.T * stats(xs + t * dx)[2])[0]) - (Us.T * dxhat)[0]),
+        ("group the product", r"d\ell", r"\Big(\frac{1}{\sigma}\big(\Pi - \hat{x}\hat{x}^\top"
+         r" / N\big) U\Big)^\top dx", (grad.T * dx)[0] - (Us.T * dxhat)[0]),
+        ("read off the gradient", r"\frac{\partial \ell}{\partial x}",
+         r"\frac{1}{N\sigma}\big(N U - \mathbf{1}\mathbf{1}^\top U - \hat{x}\hat{x}^\top U\big)",
+         sp.Matrix.hstack(direct - closed, grad - closed)),
+    )  # fmt: skip
+    sig = sp.Symbol("sigma", positive=True)  # eps = sigma^2 - xc^T xc / N: sqrt(...) is sigma
+    rational = {e: sig**2 - (xc.T * xc)[0] / n}
+    return tuple(
+        Equality(name, show(lhs), show(rhs), is_zero(sp.sympify(diff).subs(rational)))
+        for name, lhs, rhs, diff in checks
+    )

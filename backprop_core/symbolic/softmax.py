@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from .. import registry
+from .._checks import as_count
 from .concrete import Concrete, jacobian, symbol_array
 from .derivation import Derivation, Step
 from .notation import C, N, c, f, i, in_range, k, p, partial, prob, y
@@ -79,6 +80,63 @@ def softmax_identity_residual(C: int = 3) -> sp.Matrix:
     f = J.inputs["f"]
     p = sp.Matrix([sp.exp(v) / sum(sp.exp(t) for t in f) for v in f])
     return sp.simplify(J.matrix(1) - (sp.diag(*p) - p * p.T))
+
+
+@sp.cacheit
+def softmax_cross_entropy_hessian_symbols(C: int = 3, label: int = 0) -> Concrete:
+    """Hessian of one sample's loss ``-log p[label]`` with respect to its scores ``f`` (C,).
+
+    Entry ``(k, j)`` is ``d^2 L / df_k df_j``; the shape is (C, C). It does not depend on the
+    label, and equals ``diag(p) - p p^T`` (:func:`softmax_hessian_residual`); the mean over N
+    samples has one such block per sample, divided by N.
+
+    >>> Hs = softmax_cross_entropy_hessian_symbols(2, label=1)
+    >>> Hs.shape
+    (2, 2)
+    >>> Hs.evaluate(f=np.zeros(2)).tolist()
+    [[0.25, -0.25], [-0.25, 0.25]]
+    """
+    classes, label = as_count(C, "C"), as_count(label, "label", minimum=0)
+    if label >= classes:
+        raise ValueError(f"label must lie in [0, {classes}) for C = {classes}; got {label}")
+    f = symbol_array("f", (classes,))
+    loss = sp.log(sum(sp.exp(v) for v in f)) - f[label]  # -log p[label], by log-sum-exp
+    gradient = sp.Array([sp.diff(loss, v) for v in f], (classes,))
+    return Concrete("d2L/df2", jacobian(gradient, f), {"f": f})
+
+
+def softmax_hessian_residual(C: int = 3, label: int = 0) -> sp.Matrix:
+    """``H - (diag(p) - p p^T)`` for the Hessian H of ``-log p[label]``, simplified: zero.
+
+    >>> softmax_hessian_residual(3, label=2).is_zero_matrix
+    True
+    """
+    H = softmax_cross_entropy_hessian_symbols(C, label)
+    f = H.inputs["f"]
+    p = sp.Matrix([sp.exp(v) / sum(sp.exp(t) for t in f) for v in f])
+    return sp.simplify(H.matrix(1) - (sp.diag(*p) - p * p.T))
+
+
+def softmax_hessian_quadratic_form(C: int = 3) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """``v^T (diag(p) - p p^T) v``, the variance form ``sum_k p_k (v_k - p.v)^2``, and their
+    difference simplified, for symbols ``v`` (C,) and softmax probabilities ``p`` of scores f.
+
+    The difference is 0 because the p_k sum to 1. The variance form is a sum of terms
+    ``p_k * (...)^2`` with every ``p_k > 0``, so it is never negative: the Hessian is positive
+    semi-definite, and ``v = 1`` (all ones) makes it 0.
+
+    >>> form, variance, difference = softmax_hessian_quadratic_form(2)
+    >>> difference
+    0
+    """
+    classes = as_count(C, "C")
+    f, v = symbol_array("f", (classes,)), symbol_array("v", (classes,))
+    p = sp.Matrix([sp.exp(t) / sum(sp.exp(s) for s in f) for t in f])
+    vec = sp.Matrix(list(v))
+    form = (vec.T * (sp.diag(*p) - p * p.T) * vec)[0, 0]
+    mean = (p.T * vec)[0, 0]
+    variance = sum(p[k] * (v[k] - mean) ** 2 for k in range(classes))
+    return form, variance, sp.simplify(form - variance)
 
 
 # -- the rows of verify_all ------------------------------------------------------------------------

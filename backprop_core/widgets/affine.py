@@ -80,7 +80,8 @@ class WeightGradientExplorer(Explorer):
         )
         return "\n".join(
             [
-                f"dL/dW[{i}, {j}] = sum over p of h[p, {i}] * dL/dy[p, {j}]",
+                f"dL/dW[{i}, {j}] = sum over p of h[p, {i}] * dL/dy[p, {j}]"
+                f"   (column {i} of h, column {j} of dL/dy)",
                 f"              = {products}",
                 f"              = {s['total']:+.4f}",
                 f"(hᵀ dL/dy)[{i}, {j}] from affine_backward = {s['dW']:+.4f}",
@@ -105,8 +106,11 @@ def weight_gradient_explorer(N=5, H=4, C=3, seed=0) -> WeightGradientExplorer:
 class BiasExplorer(Explorer):
     """``db`` of ``y = x W + b`` as the sum of one row of ``dL/dy`` per sample, batch size ``N``.
 
-    The batch is the first ``N`` rows of a fixed ``x`` (max_batch, D) with ``D = 4``, and of the
-    upstream gradient ``rows`` (max_batch, C); ``db`` comes from ``affine_backward``.
+    The batch is the first ``N`` rows of a fixed ``x`` (max_batch, D) with ``D = 4``, and of
+    ``rows`` (max_batch, C), each sample's gradient of its own loss. The menu ``loss`` says how
+    the batch's loss combines them: their ``"sum"`` (row p of ``dL/dy`` is ``rows[p]``) or their
+    ``"mean"`` (row p is ``rows[p] / N``, the 1/N of notebook 02). ``db`` comes from
+    ``affine_backward``.
     """
 
     notebook = "04-Bias-Gradient.ipynb"
@@ -121,7 +125,8 @@ class BiasExplorer(Explorer):
 
     def _controls(self):
         return {
-            "N": widgets.IntSlider(value=4, min=1, max=self.rows.shape[0], description="batch N")
+            "N": widgets.IntSlider(value=4, min=1, max=self.rows.shape[0], description="batch N"),
+            "loss": widgets.Dropdown(options=["sum", "mean"], value="sum", description="loss"),
         }
 
     def _build_figure(self):
@@ -145,21 +150,22 @@ class BiasExplorer(Explorer):
         return fig
 
     def _compute(self, values):
-        N = int(values["N"])
+        N, mean = int(values["N"]), values["loss"] == "mean"
+        dy = self.rows[:N] / N if mean else self.rows[:N]  # dL/dy, (N, C)
         _, cache = affine_forward(self.x[:N], self.W, self.b)  # the batch: the first N samples
-        _, _, db = affine_backward(self.rows[:N], cache)  # (C,) whatever N is
-        return {"N": N, "db": db}
+        _, _, db = affine_backward(dy, cache)  # (C,) whatever N is
+        return {"N": N, "loss": values["loss"], "dy": dy, "db": db}
 
     def _draw(self):
-        N = self.state["N"]
-        shown = self.rows.copy()
-        shown[N:] = np.nan  # samples outside the batch are blank
+        N, dy = self.state["N"], self.state["dy"]
+        shown = np.full(self.rows.shape, np.nan)  # samples outside the batch are blank
+        shown[:N] = dy
         self._rows_img.set_data(shown)
         up, down = np.zeros(self.rows.shape[1]), np.zeros(self.rows.shape[1])
         cmap = self._rows_img.cmap
         for p, bars in enumerate(self._segments):
             for j, bar in enumerate(bars):
-                value = self.rows[p, j] if p < N else 0.0
+                value = dy[p, j] if p < N else 0.0
                 base = up if value >= 0 else down
                 bar.set_y(base[j])
                 bar.set_height(value)
@@ -168,12 +174,18 @@ class BiasExplorer(Explorer):
         self._total.set_ydata(self.state["db"])
 
     def summary(self):
-        """The batch size and db, the sum of the batch's rows of dL/dy."""
+        """The batch size, how the loss combines the samples, and db, the sum of dL/dy's rows."""
         s = self.state
         sums = ", ".join(f"{v:+.2f}" for v in s["db"])
+        rows = (
+            f"loss = mean of the {s['N']} samples' losses: row p of dL/dy is g_p / {s['N']}"
+            if s["loss"] == "mean"
+            else f"loss = sum of the {s['N']} samples' losses: row p of dL/dy is g_p"
+        )
         return "\n".join(
             [
                 f"batch of N = {s['N']} samples: db = sum over p of dL/dy[p, :]",
+                rows,
                 f"db = [{sums}]  (shape {s['db'].shape}: one entry per class, whatever N is)",
             ]
         )

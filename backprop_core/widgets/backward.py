@@ -1,4 +1,5 @@
-"""Explorer of notebook 06: one gradient entry by backprop, central differences and SymPy."""
+"""Explorer of notebook 06: one gradient entry by backprop, SymPy, and central differences whose
+step ε the reader moves, with the error of the central difference drawn against ε."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ..net import TwoLayerNet
 from .base import Explorer
 
 NAMES = ("W1", "b1", "W2", "b2", "X")
+STEPS = np.logspace(-12, -1, 45)  # the ε of the error curve, 4 per decade
+FLOOR = 1e-18  # an error of exactly 0 is drawn here, on the log axis
 
 
 def _close(a, b, tolerance):
@@ -21,10 +24,11 @@ def _close(a, b, tolerance):
 
 
 class BackwardExplorer(Explorer):
-    """The 2-2-3-2 network of the symbolic derivation, every gradient computed three ways."""
+    """The 2-2-3-2 network of the symbolic derivation: every gradient by backprop and by SymPy,
+    and by central differences with a step ε the reader chooses."""
 
     notebook = "06-Full-Backward-Pass.ipynb"
-    height = "460px"
+    height = "470px"
 
     def __init__(self, reg=0.05, seed=0):
         rng = np.random.default_rng(seed)
@@ -33,19 +37,30 @@ class BackwardExplorer(Explorer):
         self.X, self.y, self.reg = np.round(rng.normal(size=(2, 2)), 3), [0, 1], reg
         g = self.net.backward(self.net.forward(self.X), self.y, reg=reg)
         self.analytic = {name: getattr(g, "d" + name) for name in NAMES}
-
-        def loss(X):
-            return self.net.loss(X, self.y, reg)[0]
-
-        self.numerical = {"X": numerical_gradient(loss, self.X.copy())}
-        for name in NAMES[:-1]:  # nudges the parameter in place; loss reads it from the net
-            self.numerical[name] = numerical_gradient(lambda _: loss(self.X), self.net.params[name])
         from ..symbolic import tiny_net_gradients  # SymPy loads only when this explorer is built
 
         symbolic = tiny_net_gradients(2, 2, 3, 2, labels=tuple(self.y), reg=reg)
         values = dict(self.net.params, X=self.X)
         self.symbolic = {name: symbolic[name].evaluate(at_zero=0.0, **values) for name in NAMES}
+        self._curves = {}  # name -> central differences at every step of STEPS, (len(STEPS), ...)
         super().__init__()
+
+    def central(self, name, step):
+        """The whole gradient of ``name`` by central differences with step ``step``."""
+
+        def loss(X):
+            return self.net.loss(X, self.y, self.reg)[0]
+
+        if name == "X":
+            return numerical_gradient(loss, self.X.copy(), step)
+        # nudges the parameter in place and restores it; the loss reads it from the net
+        return numerical_gradient(lambda _: loss(self.X), self.net.params[name], step)
+
+    def curve(self, name):
+        """Central differences of ``name`` at every step of :data:`STEPS`, computed once."""
+        if name not in self._curves:
+            self._curves[name] = np.stack([self.central(name, step) for step in STEPS])
+        return self._curves[name]
 
     def _controls(self):
         param = widgets.Dropdown(options=list(NAMES), value="W1", description="gradient of")
@@ -56,18 +71,22 @@ class BackwardExplorer(Explorer):
             lambda change: setattr(entry, "max", self.analytic[change["new"]].size - 1),
             names="value",
         )
-        return {"param": param, "entry": entry}
+        step = widgets.FloatLogSlider(
+            value=1e-5, base=10, min=-12, max=-1, step=0.25, description="step ε"
+        )
+        return {"param": param, "entry": entry, "step": step}
 
     def _build_figure(self):
-        fig = plots.new_figure(8.4, 2.6)
-        self._ax_map, self._ax_bar = fig.subplots(1, 2, width_ratios=(1, 1.3))
-        self._bars = self._ax_bar.bar(
-            range(3), np.zeros(3), color=["tab:blue", "tab:orange", "tab:green"]
-        )
-        self._ax_bar.set_xticks(range(3), ["backprop", "central diff.", "SymPy"])
-        self._ax_bar.axhline(0, color="k", lw=0.5)
+        fig = plots.new_figure(8.4, 2.7)
+        self._ax_map, ax = fig.subplots(1, 2, width_ratios=(1, 1.3))
+        (self._curve_line,) = ax.loglog(STEPS, np.ones_like(STEPS), "o-", ms=3, label="central")
+        self._backprop_line = ax.axhline(1.0, color="tab:blue", ls="--", label="backprop")
+        (self._marker,) = ax.loglog([1e-5], [1.0], "o", color="tab:red", ms=9, label="step ε")
+        ax.set(xlim=(STEPS[0] / 2, STEPS[-1] * 2), ylim=(FLOOR / 3, 1.0))
+        ax.set(xlabel="step ε", ylabel="|value − SymPy|", title="error of the boxed entry")
+        ax.legend(loc="lower left", fontsize=8)
         self._shown = None
-        self.animate(*self._bars)
+        self.animate(self._curve_line, self._backprop_line, self._marker)
         return fig
 
     def _show_param(self, name):
@@ -81,20 +100,24 @@ class BackwardExplorer(Explorer):
         plots.label_matrix_axes(ax, "row", "column", values.shape)
         self._box = ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor="k", linewidth=2.5))
         self.animate(self._box)
-        lim = 1.15 * max(float(np.max(np.abs(self.analytic[n]))) for n in NAMES)
-        self._ax_bar.set_ylim(-lim, lim)
         self._shown = name
         self.invalidate(layout=False)  # the first layout fits every parameter: keep it
 
     def _compute(self, values):
-        name, entry = values["param"], int(values["entry"])
+        name, entry, step = values["param"], int(values["entry"]), float(values["step"])
         index = np.unravel_index(entry, self.analytic[name].shape)
-        three = [float(d[name][index]) for d in (self.analytic, self.numerical, self.symbolic)]
+        exact = float(self.symbolic[name][index])
+        central = self.central(name, step)
+        curve = np.abs(self.curve(name)[(slice(None), *index)] - exact)  # one error per step
+        best = int(np.argmin(curve))
         return {
             "name": name,
             "index": tuple(int(i) for i in index),
-            "values": three,
-            "agree": rel_error(self.analytic[name], self.numerical[name]) < 1e-7,
+            "step": step,
+            "values": [float(self.analytic[name][index]), float(central[index]), exact],
+            "curve": curve,
+            "best": (float(STEPS[best]), float(curve[best])),
+            "rel_error": float(rel_error(central, self.analytic[name])),
             "exact": _close(self.analytic[name], self.symbolic[name], 1e-12),
         }
 
@@ -104,35 +127,41 @@ class BackwardExplorer(Explorer):
             self._show_param(s["name"])
         row, col = (0, s["index"][0]) if len(s["index"]) == 1 else s["index"]
         self._box.set_bounds(col - 0.5, row - 0.5, 1, 1)
-        for bar, value in zip(self._bars, s["values"], strict=True):
-            bar.set_height(value)
+        back, central, exact = s["values"]
+        self._curve_line.set_ydata(np.maximum(s["curve"], FLOOR))
+        self._backprop_line.set_ydata([max(abs(back - exact), FLOOR)] * 2)
+        self._marker.set_data([s["step"]], [max(abs(central - exact), FLOOR)])
 
     def summary(self):
-        """The chosen entry three ways, and whether the whole gradient agrees each way."""
+        """The chosen entry by SymPy, backprop and central differences, with their errors."""
         s = self.state
         where = ", ".join(map(str, s["index"]))
-        back, central, sym = s["values"]
-
-        def yes(flag):
-            return "yes" if flag else "NO"
-
+        back, central, exact = s["values"]
+        off_back, off_central = abs(back - exact), abs(central - exact)
+        best_step, best_error = s["best"]
+        rows = (
+            ("SymPy, loss differentiated", exact, ""),
+            ("backprop (net.backward)", back, f"   error {off_back:.1e}"),
+            (f"central diff., ε = {s['step']:.0e}", central, f"   error {off_central:.1e}"),
+        )
         return "\n".join(
             [
                 f"dL/d{s['name']}[{where}]   (loss with reg = {self.reg})",
-                f"  backprop (net.backward)     {back:+.6f}",
-                f"  central differences         {central:+.6f}",
-                f"  SymPy, loss differentiated  {sym:+.6f}",
-                f"whole d{s['name']}: backprop = central differences to 1e-7: {yes(s['agree'])};"
-                f" = SymPy to 1e-12: {yes(s['exact'])}",
+                *(f"  {label:<28} {value:+.12f}{tail}" for label, value, tail in rows),
+                f"smallest error of the curve: {best_error:.1e} at ε = {best_step:.0e};"
+                f" whole d{s['name']}: rel_error(central, backprop) = {s['rel_error']:.0e}",
+                f"whole d{s['name']}: backprop = SymPy to 1e-12: "
+                + ("yes" if s["exact"] else "NO"),
             ]
         )
 
 
 def backward_explorer(reg=0.05, seed=0) -> BackwardExplorer:
-    """Pick a parameter and an entry: its gradient by backprop, central differences and SymPy.
+    """Pick a gradient, an entry and a step ε: backprop, SymPy and central differences, and the
+    error of central differences against ε.
 
     >>> ex = backward_explorer()
     >>> print(ex.set(param="b2", entry=1).summary().splitlines()[-1])
-    whole db2: backprop = central differences to 1e-7: yes; = SymPy to 1e-12: yes
+    whole db2: backprop = SymPy to 1e-12: yes
     """
     return BackwardExplorer(as_scalar(reg, "reg", minimum=0.0), as_seed(seed))

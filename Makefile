@@ -6,19 +6,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# JupyterLab refuses to start as root unless told to.
-ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-fast fuzz lint bench notebooks html screenshots clean
+.PHONY: lab test test-fast fuzz lint bench notebooks html screenshots clean course hub-proxy site app
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[workbook,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[workbook,dev,instructor]'
 	touch $(STAMP)
 
+# JupyterLab on the workbook, opening Start Here, with no news pop-up (tools/lab-settings) and
+# the Markdown twins left out of the file browser (tools/lab.py, lab_arguments).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=workbook $(ROOT_FLAG)
+	$(BIN)/python -m tools.lab
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -50,7 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_ui
 	$(BIN)/python -m benchmarks.bench_hostile
 
-NOTEBOOKS := $(sort $(wildcard workbook/[0-9][0-9]-*.ipynb))
+NOTEBOOKS := $(sort $(wildcard workbook/[0-9][0-9]*-*.ipynb))
 
 # Re-execute every notebook top to bottom in a fresh kernel, storing outputs and widget state,
 # then bring each Markdown twin up to date (jupytext pairs them).
@@ -64,9 +64,30 @@ notebooks: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python -m tools.screenshots
 
+# An nbgrader course from the workbook's exercises in build/course: source/ with the reference
+# solutions, release/ without them (tools/course.py; grading and the gradebook: README.md).
+course: $(STAMP)
+	$(BIN)/python -m tools.course build/course
+
+# JupyterHub's configurable-http-proxy from npm, into build/node (deploy/jupyterhub/README.md).
+hub-proxy: build/node/node_modules/.bin/configurable-http-proxy
+build/node/node_modules/.bin/configurable-http-proxy:
+	npm install --prefix build/node --no-audit --no-fund configurable-http-proxy
+
 # Export the committed notebooks to HTML, widget state embedded, into build/html.
 html: $(STAMP)
 	$(BIN)/jupyter nbconvert --to html --output-dir build/html $(NOTEBOOKS)
+
+# The workbook as linked pages in build/site that need no network: index from notebook 00's map,
+# MathJax, require.js and the widget manager from npm into build/node, copied beside the pages.
+site: $(STAMP)
+	$(BIN)/python -m tools.site build/site
+
+# One notebook's explorer alone on a page, served by Voila on 127.0.0.1 with a token:
+#   make app NB=05-ReLU-Gradient
+NB ?= 05-ReLU-Gradient
+app: $(STAMP)
+	$(BIN)/python -m tools.app $(NB)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -10,6 +10,9 @@ that is still opening can be lost::
         open_notebook(page, "05-ReLU-Gradient.ipynb")
         run_all_cells(page)
         print(readout_text(page))
+
+``python -m tools.lab`` (``make lab``) starts JupyterLab for a reader with the same
+:func:`lab_arguments`: Start Here open, no news pop-up, the Markdown twins out of the file browser.
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ import urllib.request
 from pathlib import Path
 
 WORKBOOK = Path(__file__).resolve().parents[1] / "workbook"
+# JupyterLab's default settings for the workbook (overrides.json): no news and no update check,
+# so no pop-up covers the first notebook. A reader's own changes still go to their user settings.
+LAB_SETTINGS = Path(__file__).resolve().parent / "lab-settings"
+START = "00-Start-Here.ipynb"  # the notebook JupyterLab opens
+# The Markdown twins are for review and jupytext; the file browser lists only the notebooks.
+# Hiding keeps a file out of listings only: jupytext still reads and writes the twin.
+HIDDEN = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.md")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -58,13 +68,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def lab_arguments(root: Path) -> list[str]:
+    """What ``make lab`` and the browser tests give ``jupyter lab``: the notebooks of ``root``,
+    :data:`START` opened on arrival, the settings of :data:`LAB_SETTINGS` and :data:`HIDDEN`."""
+    return [
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.default_url=/lab/tree/{START}",
+        f"--LabApp.app_settings_dir={LAB_SETTINGS}",
+        *(f"--ContentsManager.hide_globs={pattern}" for pattern in HIDDEN),
+    ]
+
+
 def _write_settings(folder: Path) -> None:
-    """User settings of the served JupyterLab: no windowing, no news toast."""
+    """User settings of the served JupyterLab in the tests: no windowing."""
     for plugin, settings in (
         # render every cell (no windowing), so the whole notebook is in the page to inspect
         ("notebook-extension/tracker", {"windowingMode": "none"}),
-        # no "Would you like to get notified about Jupyter news?" toast over the notebook
-        ("apputils-extension/notification", {"fetchNews": "false"}),
     ):
         path = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,11 +91,19 @@ def _write_settings(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def lab_server(workbook: Path = WORKBOOK):
-    """Start ``jupyter lab`` on 127.0.0.1 with a random token; yields ``(base_url, token)``."""
+def lab_server(workbook: Path = WORKBOOK, copy: bool = True):
+    """Start ``jupyter lab`` on 127.0.0.1 with a random token; yields ``(base_url, token)``.
+
+    It serves a copy of ``workbook`` without the Markdown twins, or with ``copy=False`` the
+    folder ``workbook`` itself (a temporary one the caller made)."""
     with tempfile.TemporaryDirectory(prefix="bp-lab-") as tmp:
         root, settings = Path(tmp) / "workbook", Path(tmp) / "settings"
-        shutil.copytree(workbook, root, ignore=shutil.ignore_patterns("*.md", ".ipynb_checkpoints"))
+        if copy:
+            shutil.copytree(
+                workbook, root, ignore=shutil.ignore_patterns("*.md", ".ipynb_checkpoints")
+            )
+        else:
+            root = Path(workbook)
         _write_settings(settings)
         port, token = _free_port(), secrets.token_hex(16)
         cmd = [
@@ -88,7 +115,7 @@ def lab_server(workbook: Path = WORKBOOK):
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
+            *lab_arguments(root),
             f"--LabApp.user_settings_dir={settings}",
             f"--LabApp.workspaces_dir={Path(tmp) / 'workspaces'}",
             "--LabApp.expose_app_in_browser=True",
@@ -312,3 +339,16 @@ def press_on_slider(page, index: int, key: str = "ArrowRight") -> float | None:
         "async () => { const t = await window.__bp.done;"
         " return t === null ? null : t - window.__bp.t0; }"
     )
+
+
+def main() -> None:
+    """Run JupyterLab on the workbook for a reader (``make lab``), in place of this process;
+    arguments given to it go on to ``jupyter lab``."""
+    cmd = [sys.executable, "-m", "jupyterlab", *lab_arguments(WORKBOOK), *sys.argv[1:]]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # JupyterLab refuses to start as root unless told to
+    os.execv(sys.executable, cmd)
+
+
+if __name__ == "__main__":
+    main()

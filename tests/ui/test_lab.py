@@ -1,17 +1,27 @@
 """The workbook in a real browser: each notebook that builds an explorer runs in JupyterLab, its
 explorer renders, and moving its first slider (a typed jump, then one key press) updates its
-text to what ``summary()`` computes in this process and changes its image."""
+text to what ``summary()`` computes in this process and changes its image. JupyterLab, started
+with ``make lab``'s arguments (``tools.lab.lab_arguments``), opens on Start Here with no pop-up,
+and its file browser lists the notebooks without their Markdown twins, which stay paired."""
 
+import json
+import shutil
 import time
+import urllib.request
 
 import ipywidgets
 import pytest
 
 from tools.lab import (
+    START,
+    VIEWPORT,
+    WORKBOOK,
+    close_notebooks,
     control_values,
     explorer,
     image_digest,
     image_source,
+    lab_server,
     open_notebook,
     page_problems,
     press_on_slider,
@@ -109,3 +119,60 @@ def test_notebook_runs_and_its_explorer_responds(page, name):
     wait_for_new_text(page, before_text)
     check_readout(page, ex)
     assert page_problems(page) == []
+
+
+def test_lab_opens_on_start_here_with_no_pop_up(lab, browser):
+    base, token = lab
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(f"{base}/?token={token}")  # the address make lab prints
+        page.wait_for_function("() => window.jupyterapp !== undefined", timeout=90_000)
+        page.evaluate("async () => { await jupyterapp.started; await jupyterapp.restored; }")
+        page.wait_for_function(
+            "(start) => { const w = jupyterapp.shell.currentWidget;"
+            " return w && w.context && w.context.path === start; }",
+            arg=START,
+            timeout=30_000,
+        )
+        tabs = page.evaluate("() => [...jupyterapp.shell.widgets('main')].map(w => w.title.label)")
+        assert tabs == [START], f"open tabs: {tabs}"
+        page.wait_for_timeout(3000)  # the news question appears a moment after start when asked
+        toasts = page.locator(".Toastify__toast").all_inner_texts()
+        assert toasts == [], f"pop-ups over Start Here: {toasts}"
+    finally:
+        close_notebooks(page)
+        page.close()
+
+
+def _api(base: str, token: str, path: str, model: dict | None = None) -> dict:
+    """GET (or PUT ``model`` to) the contents API of the server at ``base``."""
+    request = urllib.request.Request(
+        f"{base}/api/contents/{path}",
+        data=None if model is None else json.dumps(model).encode(),
+        method="GET" if model is None else "PUT",
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def test_markdown_twins_are_hidden_and_still_paired(chromium, tmp_path):
+    root = tmp_path / "workbook"
+    root.mkdir()
+    for suffix in (".ipynb", ".md"):
+        shutil.copy(WORKBOOK / START.replace(".ipynb", suffix), root)
+    with lab_server(root, copy=False) as (base, token):
+        listed = {item["name"] for item in _api(base, token, "")["content"]}
+        assert listed == {START}, f"the file browser lists {sorted(listed)}"
+        twin = START.replace(".ipynb", ".md")
+        assert _api(base, token, twin)["name"] == twin, "the twin can no longer be opened by name"
+
+        # saving the notebook, as JupyterLab does, writes its hidden twin too (jupytext)
+        model = _api(base, token, f"{START}?content=1")
+        canary = f"A cell added at {time.time_ns()}."
+        cells = model["content"]["cells"]
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": canary, "id": "canary"})
+        _api(
+            base, token, START, {"type": "notebook", "format": "json", "content": model["content"]}
+        )
+        assert canary in (root / twin).read_text(), "the Markdown twin was not updated"

@@ -139,6 +139,14 @@ def test_lab_opens_on_start_here_with_no_pop_up(lab, browser):
         page.wait_for_timeout(3000)  # the news question appears a moment after start when asked
         toasts = page.locator(".Toastify__toast").all_inner_texts()
         assert toasts == [], f"pop-ups over Start Here: {toasts}"
+        # nbgrader's panels are for a class's hub, Voila's preview for make app: not the reader's
+        disabled = page.evaluate(
+            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent)"
+            ".disabledExtensions"
+        )
+        assert {"@jupyter/nbgrader", "@voila-dashboards/jupyterlab-preview"} <= set(disabled)
+        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+        assert "Nbgrader" not in menus, f"menus: {menus}"
     finally:
         close_notebooks(page)
         page.close()

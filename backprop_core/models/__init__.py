@@ -3,9 +3,14 @@
 stack       ``Layer`` and the two loops, forward and backward, shared by every model
 fc_net      ``FullyConnectedNet(hidden_dims, ...)``, with batch or layer norm and dropout
 cnn         ``ThreeLayerConvNet(input_dim, ...)``: conv - relu - pool - affine - relu - affine
-statistics  per-layer statistics of activations and gradients; He and Xavier scales
-modes       forward mode (JVPs), reverse mode and central differences on a stack; the memory of
-            its caches; gradient checkpointing
+initialisation  He and Xavier scales per layer, and deep_net (a stack to study depth with)
+statistics  per-layer statistics of activations and gradients
+modes       forward mode, reverse mode and central differences on a stack: its Jacobian three ways
+stack_checks    what a stack must be for modes (check_stack, TANGENT_KINDS)
+tangents    forward mode: one layer's Jacobian-vector product, and the stack's
+costs       the multiply-adds of a pass (Cost)
+memory      the bytes a forward pass's caches store
+checkpointing   gradient checkpointing: keep every k-th activation, recompute the rest
 """
 
 from .cnn import ThreeLayerConvNet

@@ -10,6 +10,8 @@ or a small record of them (:class:`Regions`), so an explorer updates it with ``s
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,36 +22,77 @@ from matplotlib.image import AxesImage
 from PIL import Image
 
 SIGNED_CMAP = "RdBu_r"  # gradients, weights, Jacobians: blue negative, white zero, red positive
+POSITIVE = "#b2182b"  # bars and lines of positive values: the red end of SIGNED_CMAP
+NEGATIVE = "#2166ac"  # bars and lines of negative values: the blue end of SIGNED_CMAP
 MASK_CMAP = "Greys"  # ReLU masks and sparsity patterns: white 0, black 1
-DPI = 72  # small images keep an explorer's update fast
+CSS_DPI = 96  # CSS pixels per figure inch: a figure's size on the page (a CSS inch is 96 px)
+DENSITY = 2  # image pixels per CSS pixel: sharp on high-density screens and on projectors
+DPI = CSS_DPI * DENSITY  # what figures are rendered at
 
 
 def new_figure(width: float = 6.0, height: float = 3.0) -> Figure:
     """A figure with an Agg canvas and constrained layout, not registered with pyplot.
 
+    ``width`` and ``height`` are in inches; it is rendered at :data:`DPI`, :data:`DENSITY` image
+    pixels for each CSS pixel it is shown at (:func:`css_size`).
+
     >>> fig = new_figure(4, 2)
-    >>> fig.get_size_inches().tolist()
-    [4.0, 2.0]
+    >>> fig.get_size_inches().tolist(), css_size(fig)
+    ([4.0, 2.0], (384, 192))
     """
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def encode_png(canvas: FigureCanvasAgg) -> bytes:
-    """What the canvas holds now, as PNG bytes (fast compression: these images are small).
+def css_size(fig: Figure) -> tuple[int, int]:
+    """The size, in CSS pixels, to show ``fig``'s image at: its pixels over :data:`DENSITY`.
 
-    Unlike :func:`png` it does not draw: an explorer blits its changed artists first.
+    A browser then draws :data:`DENSITY` image pixels per CSS pixel, so the figure stays sharp
+    on a screen with that many device pixels per CSS pixel, and on a projector that scales up.
+
+    >>> css_size(new_figure(8, 2.5))
+    (768, 240)
+    """
+    width, height = fig.canvas.get_width_height()
+    return round(width / DENSITY), round(height / DENSITY)
+
+
+def encode_png(canvas: FigureCanvasAgg) -> bytes:
+    """What the canvas holds now, as PNG bytes, encoded fast: an explorer does it on every move.
+
+    Unlike :func:`png` it does not draw: an explorer blits its changed artists first. The rows go
+    to zlib at level 1 unfiltered, and without the alpha channel when the canvas is opaque (a
+    figure's white background): at :data:`DENSITY` 2 this takes about half the time of PIL's
+    encoder at its fastest setting, for a file of the same size.
 
     >>> fig = new_figure(1, 1)
     >>> fig.canvas.draw()
-    >>> encode_png(fig.canvas)[:4]
-    b'\\x89PNG'
+    >>> data = encode_png(fig.canvas)
+    >>> data[:4], Image.open(io.BytesIO(data)).size == fig.canvas.get_width_height()
+    (b'\\x89PNG', True)
     """
-    buffer = io.BytesIO()
-    pixels = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
-    pixels.save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    width, height = canvas.get_width_height()
+    rgba = np.asarray(canvas.buffer_rgba())  # (height, width, 4), no copy
+    opaque = bool(rgba[:, :, 3].min() == 255)
+    channels = 3 if opaque else 4
+    rows = np.empty((height, 1 + channels * width), np.uint8)
+    rows[:, 0] = 0  # each row's filter type: none
+    rows[:, 1:] = rgba[:, :, :channels].reshape(height, channels * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(memoryview(rows), 1)),
+            _png_chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One chunk of a PNG file: length, type, data, CRC of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def png(fig: Figure) -> bytes:
@@ -65,12 +108,33 @@ def png(fig: Figure) -> bytes:
 def image(fig: Figure):
     """The figure as an IPython image output: how a notebook shows a figure built here.
 
-    >>> image(new_figure(1, 1)).format
-    'png'
+    The PNG holds :data:`DENSITY` pixels per CSS pixel; the output's width says how wide to
+    show it (:func:`css_size`), so it is as large as at 1x and sharp on any screen.
+
+    >>> out = image(new_figure(1, 1))
+    >>> out.format, out.width
+    ('png', 96)
+    """
+    return png_image(png(fig))
+
+
+def png_image(data: bytes):
+    """PNG bytes rendered at :data:`DENSITY` as an IPython image output shown at its CSS size.
+
+    >>> shown = png_image(png(new_figure(2, 1)))
+    >>> shown.width, shown.height
+    (192, 96)
     """
     from IPython.display import Image as IPythonImage
 
-    return IPythonImage(data=png(fig), format="png")
+    if not isinstance(data, bytes):
+        raise TypeError(f"data must be PNG bytes; got {type(data).__name__}")
+    if not data.startswith(b"\x89PNG"):
+        raise ValueError(f"data must be PNG bytes; got bytes starting {data[:8]!r}")
+    width, height = Image.open(io.BytesIO(data)).size
+    return IPythonImage(
+        data=data, format="png", width=round(width / DENSITY), height=round(height / DENSITY)
+    )
 
 
 def signed_limit(values) -> float:
@@ -81,6 +145,28 @@ def signed_limit(values) -> float:
     """
     largest = float(np.max(np.abs(values))) if np.size(values) else 0.0
     return largest if largest > 0 else 1.0
+
+
+def signed_limits(values) -> tuple[float, float]:
+    """Symmetric range ``(-m, m)`` for signed data, ``m`` the largest magnitude (1 for all zeros).
+
+    For colour limits (``vmin, vmax``) or a y-range shared by positive and negative bars; ``m``
+    is always positive, so the range is never empty.
+
+    >>> signed_limits([[-3.0, 2.0]]), signed_limits(np.zeros(3))
+    ((-3.0, 3.0), (-1.0, 1.0))
+    """
+    m = signed_limit(values)
+    return (-m, m)
+
+
+def sign_colours(values) -> list[str]:
+    """One colour per value: :data:`POSITIVE` for values >= 0, :data:`NEGATIVE` below zero.
+
+    >>> sign_colours([1.5, -2.0, 0.0]) == [POSITIVE, NEGATIVE, POSITIVE]
+    True
+    """
+    return [NEGATIVE if v < 0 else POSITIVE for v in np.ravel(values)]
 
 
 def signed_heatmap(ax, values, title: str = "", limit: float | None = None, colorbar: bool = True):

@@ -1,16 +1,19 @@
 """Explorers driven from code, as a notebook or a test drives them without a browser."""
 
 import html
+import io
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import ipywidgets
+import matplotlib
 import numpy as np
+import PIL.Image
 import pytest
 
-from backprop_core import widgets
+from backprop_core import plots, widgets
 from backprop_core.widgets import (
     activation_explorer,
     backward_explorer,
@@ -88,6 +91,97 @@ def test_moving_each_control_updates_text_and_image(name):
 def test_summary_is_deterministic():
     assert softmax_explorer().set(label=2).summary() == softmax_explorer().set(label=2).summary()
     assert relu_explorer().set(bias=0.5).summary() == relu_explorer().set(bias=0.5).summary()
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_sliders_send_nothing_back_until_the_reader_moves_one(name):
+    """A slider's front end sends back its own rounding of a value it is sent only while
+    ``continuous_update`` is on: off from the start, so a notebook's ``set`` calls cannot be
+    undone by a late echo; on (as each slider asked) from the reader's first move; off again in
+    the message of a ``set`` after that, and on once it is sent."""
+    ex = getattr(widgets, name)()
+    sliders = {n: c for n, c in ex.controls.items() if isinstance(c, widgets.base.SLIDERS)}
+    if not sliders:
+        pytest.skip(f"{name} has no slider")
+    wanted = dict(ex.slider_updates)  # what each slider was built with
+    assert set(wanted) == set(sliders)
+    assert not any(c.continuous_update for c in sliders.values())
+    first, control = next(iter(sliders.items()))
+    sent = []
+    control.send_state = lambda key=None: sent.append(
+        {k: getattr(control, k) for k in (key if isinstance(key, list | tuple | set) else [key])}
+    )
+    start, far = control.value, far_value(control)
+    ex.set(**{first: far})  # from code: no echo possible, nothing to switch
+    assert not ex.live and sent[-1]["value"] == control.value
+    control.value = start  # what a reader's move does (not through set)
+    assert ex.live
+    assert {n: c.continuous_update for n, c in sliders.items()} == wanted
+    sent.clear()
+    ex.set(**{first: far})
+    with_value = [m for m in sent if "value" in m]
+    assert len(with_value) == 1 and with_value[0]["continuous_update"] is False
+    assert control.continuous_update == wanted[first]  # back on after the message
+
+
+def test_set_moves_several_controls_in_one_message_each():
+    ex = softmax_explorer()
+    sent = []
+    for name, control in ex.controls.items():
+        control.send_state = lambda key=None, name=name: sent.append(name)
+    ex.set(f0=5.0, f1=-2.0, f2=-2.0, label=1)
+    assert sorted(sent) == ["f0", "f1", "f2", "label"]
+
+
+def test_forward_explorer_axes_follow_the_bars_and_colour_them_by_sign():
+    ex = widgets.forward_explorer()
+    for scale in (0.1, 1.0, 2.5, 5.0):
+        ex.set(x0=-1.0, x1=0.5, scale=scale)
+        for ax in ex.fig.axes:
+            low, high = ax.get_ylim()
+            for bar in ax.patches:
+                height = bar.get_height()
+                assert low <= height <= high, (scale, ax.get_title(), height, (low, high))
+                colour = plots.NEGATIVE if height < 0 else plots.POSITIVE
+                assert matplotlib.colors.same_color(bar.get_facecolor(), colour)
+    assert ex.fig.axes[2].get_ylim()[1] > 15  # beyond the old fixed range at scale 5
+
+
+def test_readout_is_large_and_wraps():
+    ex = relu_explorer()
+    assert "font-size:15px" in ex.readout.value and "pre-wrap" in ex.readout.value
+
+
+def test_relu_explorer_tells_dead_units_from_blocked_ones_and_marks_the_sample():
+    ex = relu_explorer()
+    lines = ex.set(scale=0.0, bias=0.0, at_zero=0.0).summary().splitlines()
+    assert "dead units (y1 < 0 for every sample): none" in lines[2]
+    assert "passing no gradient: [0, 1, 2, 3, 4, 5, 6, 7]" in lines[2]
+    lines = ex.set(at_zero=1.0).summary().splitlines()
+    assert lines[2].endswith("passing no gradient: none") and "48 of 48" in lines[3]
+    assert "dead units (y1 < 0 for every sample): none" in lines[2]
+    assert "none" not in ex.set(scale=1.0, bias=-3.0).summary().splitlines()[2]
+    before = ex.png()
+    ex.set(sample=3)
+    batch, mask, jacobian, gradient = ex.fig.axes[:4]  # then the colour bars
+    assert jacobian.get_title() == "Jacobian of sample 3"
+    outlines = [patch for ax in (batch, mask, gradient) for patch in ax.patches]
+    assert len(outlines) == 3 and all(row.get_y() == 2.5 for row in outlines)
+    assert ex.png() != before
+
+
+def test_activation_explorer_writes_steps_readably_and_names_the_trained_net():
+    ex = activation_explorer(text="max(0, x)")
+    lines = ex.summary().splitlines()
+    assert lines[0] == "f(x)  = max(0, x)" and lines[1] == "f'(x) = heaviside(x)"
+    assert "0 at x = 0" in lines[2] and "Heaviside" not in ex.summary()
+    regions = ex.fig.axes[1]
+    assert regions.get_title() == "spiral: not trained yet"
+    ex.train(steps=50)
+    assert regions.get_title() == "trained with max(0, x)"
+    ex.set(text="tanh(x)")
+    assert "not with f" in regions.get_title()
+    assert "press Train for 'tanh(x)'" in ex.summary().splitlines()[-1]
 
 
 def test_a_slider_move_updates_like_set():
@@ -186,7 +280,12 @@ def test_training_explorer_trains_and_reports():
     assert ex.progress.value == ex.progress.max
     assert len(ex.history) == 400  # one loss per step
     assert "training accuracy" in ex.summary() and ex.png() != blank
-    assert "press Train again" in ex.set(reg=1e-2).summary()
+    moved = ex.set(reg=1e-2).summary().splitlines()
+    assert "not trained with these" in moved[0] and "reg 0.01" in moved[0]
+    assert "reg 0.0005" in moved[1] and moved[2].startswith("loss ")  # the run that is shown
+    assert ex.progress.value == 0  # emptied: the figure belongs to other settings
+    assert ex.set(reg=5e-4).summary().splitlines()[1].startswith("loss ")  # back: trained again
+    assert ex.progress.value == ex.progress.max
 
 
 def test_errors_from_a_button_are_shown_not_lost():
@@ -263,3 +362,52 @@ def test_snapshot_is_the_current_image():
     ex = bias_explorer().set(N=3)
     assert ex.snapshot().data == ex.png()
     assert ex.snapshot().format == "png"
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_each_explorer_image_is_sharp_at_the_size_it_is_shown(name):
+    """The page shows the PNG at its CSS size, plots.DENSITY image pixels per CSS pixel, not
+    stretched to the page's width; the snapshot says the same size."""
+    ex = getattr(widgets, name)()
+    width, height = PIL.Image.open(io.BytesIO(ex.png())).size
+    shown = (round(width / plots.DENSITY), round(height / plots.DENSITY))
+    assert plots.DENSITY >= 2 and shown == plots.css_size(ex.fig)
+    assert (ex.image.layout.width, ex.image.layout.max_width) == (f"{shown[0]}px", "100%")
+    assert (ex.snapshot().width, ex.snapshot().height) == shown
+
+
+def signed_images(fig):
+    return [
+        image
+        for ax in fig.axes
+        for image in ax.get_images()
+        if image.get_cmap().name == plots.SIGNED_CMAP
+    ]
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_each_signed_heatmap_of_an_explorer_has_a_colour_bar_and_a_range_centred_at_0(name):
+    """Before and after each control moves far: every heatmap drawn with the diverging map has
+    a colour bar showing its range, and the range is symmetric (white is zero)."""
+    ex = getattr(widgets, name)()
+    for key in [None, *ex.controls]:  # far values read when moved: one control sets another's max
+        value = None if key is None else far_value(ex.controls[key])
+        move = {} if value is None else {key: value}
+        ex.set(**move)
+        for image in signed_images(ex.fig):
+            low, high = image.get_clim()
+            assert low == -high and high > 0, (move, image.axes.get_title())
+            assert image.colorbar is not None, (move, image.axes.get_title())
+            assert image.colorbar.mappable is image and image.colorbar.norm is image.norm
+
+
+def test_sign_colours_follow_the_diverging_map():
+    """Red for positive, blue for negative: the two ends of SIGNED_CMAP."""
+    cmap = matplotlib.colormaps[plots.SIGNED_CMAP]
+    red, blue = cmap(1.0), cmap(0.0)
+    assert red[0] > red[2] and blue[2] > blue[0]
+    assert plots.sign_colours([2.0, -1.0, 0.0]) == [plots.POSITIVE, plots.NEGATIVE, plots.POSITIVE]
+    positive, negative = (matplotlib.colors.to_rgb(c) for c in (plots.POSITIVE, plots.NEGATIVE))
+    assert positive[0] > positive[2] and negative[2] > negative[0]
+    assert plots.signed_limits(np.zeros((2, 2))) == (-1.0, 1.0)
+    assert plots.signed_limits([[0.5, -3.0]]) == (-3.0, 3.0)

@@ -90,6 +90,24 @@ def _write_settings(folder: Path) -> None:
         path.write_text(json.dumps(settings))
 
 
+def trust(root: Path) -> list[str]:
+    """Sign the notebooks of ``root`` as trusted, as ``jupyter trust`` does; their names.
+
+    JupyterLab draws a notebook's saved widget state only when the notebook is trusted; an
+    untrusted one shows the explorer as a line of Python (``VBox(children=...``) until it runs.
+    The workbook's own notebooks are ours, so ``make lab`` trusts them.
+    """
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    notary = NotebookNotary()
+    signed = []
+    for path in sorted(Path(root).glob("*.ipynb")):
+        notary.sign(nbformat.read(path, as_version=4))
+        signed.append(path.name)
+    return signed
+
+
 @contextlib.contextmanager
 def lab_server(workbook: Path = WORKBOOK, copy: bool = True):
     """Start ``jupyter lab`` on 127.0.0.1 with a random token; yields ``(base_url, token)``.
@@ -105,6 +123,7 @@ def lab_server(workbook: Path = WORKBOOK, copy: bool = True):
         else:
             root = Path(workbook)
         _write_settings(settings)
+        trust(root)
         port, token = _free_port(), secrets.token_hex(16)
         cmd = [
             sys.executable,
@@ -344,6 +363,7 @@ def press_on_slider(page, index: int, key: str = "ArrowRight") -> float | None:
 def main() -> None:
     """Run JupyterLab on the workbook for a reader (``make lab``), in place of this process;
     arguments given to it go on to ``jupyter lab``."""
+    trust(WORKBOOK)
     cmd = [sys.executable, "-m", "jupyterlab", *lab_arguments(WORKBOOK), *sys.argv[1:]]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # JupyterLab refuses to start as root unless told to

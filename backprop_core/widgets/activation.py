@@ -4,12 +4,45 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from .. import plots
 from .._checks import as_seed
 from ..activations import activation_from_text
 from ..net import TwoLayerNet
 from .spiral import SpiralExplorer
+
+
+class _Printer(StrPrinter):
+    """SymPy's expressions written in the text box's own language: ``heaviside(x)``, ``max``,
+    ``min``, ``abs`` (the value of the step at 0 is said on a line of its own)."""
+
+    def _print_Heaviside(self, expr):
+        return f"heaviside({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+
+def _readable(expr) -> str:
+    """``expr`` as a line a reader could type back into the explorer's text box.
+
+    >>> _readable(sp.Heaviside(sp.Symbol("x"), 0.0) * 2 - 1)
+    '2*heaviside(x) - 1'
+    """
+    return _Printer().doprint(expr)
+
+
+def _steps_at_zero(expr) -> list[float]:
+    """The values at 0 of the Heaviside steps in ``expr`` (SymPy's second argument)."""
+    return sorted({float(h.args[1]) for h in expr.atoms(sp.Heaviside) if len(h.args) > 1})
 
 
 class ActivationExplorer(SpiralExplorer):
@@ -40,8 +73,13 @@ class ActivationExplorer(SpiralExplorer):
                 continuous_update=False,
                 layout=widgets.Layout(width="420px"),
             ),
-            "span": widgets.FloatRangeSlider(
-                value=(-4.0, 4.0), min=-10, max=10, step=0.5, description="x range"
+            "span": widgets.FloatRangeSlider(  # whole numbers: "-10 – 10" fits its readout
+                value=(-4.0, 4.0),
+                min=-10,
+                max=10,
+                step=1,
+                description="x range",
+                readout_format=".0f",
             ),
         }
 
@@ -55,8 +93,17 @@ class ActivationExplorer(SpiralExplorer):
         self._ax_f.legend(loc="upper left")
         self._ax_f.set_xlabel("x")
         self._draw_regions(self._ax_regions, resolution=100)
-        self._ax_regions.set_title("spiral, trained with f")
+        self._ax_regions.set_title(self._regions_title())
         return fig
+
+    def _regions_title(self) -> str:
+        """What the region panel shows: no net yet, or the net trained with which activation."""
+        if self.net is None:
+            return "spiral: not trained yet"
+        title = f"trained with {self._trained_text}"[:40]
+        if self.activation is None or self.activation.text != self._trained_text:
+            title += "\n(not with f: press Train)"
+        return title
 
     def _compute(self, values):
         error, activation = None, self.activation
@@ -89,6 +136,10 @@ class ActivationExplorer(SpiralExplorer):
             self._ax_f.set(xlim=s["span"], ylim=(low - pad, high + pad))
             self._ax_f.set_title(f"f(x) = {self.activation.text}"[:48])
             self.invalidate(layout=False)  # limits and title changed, the layout did not
+        title = self._regions_title()
+        if title != self._ax_regions.get_title():
+            self._ax_regions.set_title(title)
+            self.invalidate(layout=False)
         self._redraw_regions()
 
     def train(self, steps=1500):
@@ -113,9 +164,10 @@ class ActivationExplorer(SpiralExplorer):
             lines.append(f"not allowed: {s['error']}")
             lines.append(f"(still showing {act.text!r})")
         verdict = s["check"]
+        lines += [f"f(x)  = {_readable(act.expr)}", f"f'(x) = {_readable(act.derivative)}"]
+        for value in _steps_at_zero(act.derivative):
+            lines.append(f"        heaviside(x) = 0 for x < 0, 1 for x > 0, and {value:g} at x = 0")
         lines += [
-            f"f(x)  = {act.expr}",
-            f"f'(x) = {act.derivative}",
             f"gradient check: {verdict.word}"
             + (f"; slope at a kink = {act.at_zero}" if act.kinks else ""),
         ]
@@ -126,6 +178,8 @@ class ActivationExplorer(SpiralExplorer):
                 f"trained with {self._trained_text!r}: loss {self._final_loss:.3f}, "
                 f"training accuracy {self._accuracy():.1%}"
             )
+            if act.text != self._trained_text:
+                lines.append(f"  (the regions are of that run: press Train for {act.text!r})")
         return "\n".join(lines)
 
 
@@ -133,8 +187,10 @@ def activation_explorer(text="x * sigmoid(x)", seed=0) -> ActivationExplorer:
     """A text box for an activation: its derivative, a gradient check, f and f', and training.
 
     >>> ex = activation_explorer()
-    >>> print(ex.set(text="max(0, x)").summary().splitlines()[1])
-    f'(x) = Heaviside(x, 0.0)
+    >>> for line in ex.set(text="max(0, x)").summary().splitlines()[1:3]:
+    ...     print(line)
+    f'(x) = heaviside(x)
+            heaviside(x) = 0 for x < 0, 1 for x > 0, and 0 at x = 0
     >>> print(ex.set(text="__import__('os')").summary().splitlines()[0][:44])
     not allowed: the function '__import__' is no
     """

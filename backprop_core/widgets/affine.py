@@ -32,9 +32,12 @@ class WeightGradientExplorer(Explorer):
 
     def _controls(self):
         H, C = self.h.shape[1], self.dy.shape[1]
+        wide = {"description_width": "initial"}  # the whole label, not "column j …"
         return {
-            "i": widgets.IntSlider(value=0, min=0, max=H - 1, description="row i of W"),
-            "j": widgets.IntSlider(value=0, min=0, max=C - 1, description="column j of W"),
+            "i": widgets.IntSlider(value=0, min=0, max=H - 1, description="row i of W", style=wide),
+            "j": widgets.IntSlider(
+                value=0, min=0, max=C - 1, description="column j of W", style=wide
+            ),
         }
 
     def _build_figure(self):
@@ -43,7 +46,7 @@ class WeightGradientExplorer(Explorer):
             1, 3, width_ratios=(self.h.shape[1], self.dy.shape[1] + 0.6, self.dy.shape[1] + 0.6)
         )
         lim = plots.signed_limit(np.concatenate([self.h.ravel(), self.dy.ravel()]))
-        plots.signed_heatmap(ax_h, self.h, "h (N, H)", limit=lim, colorbar=False)
+        plots.signed_heatmap(ax_h, self.h, "h (N, H)", limit=lim)
         plots.label_matrix_axes(ax_h, "sample p", "hidden unit", self.h.shape)
         plots.signed_heatmap(ax_g, self.dy, "dL/dy (N, C)", limit=lim)
         plots.label_matrix_axes(ax_g, "sample p", "class q", self.dy.shape)

@@ -85,7 +85,7 @@ class BackwardExplorer(Explorer):
         ax.set(xlim=(STEPS[0] / 2, STEPS[-1] * 2), ylim=(FLOOR / 3, 1.0))
         ax.set(xlabel="step ε", ylabel="|value − SymPy|", title="error of the boxed entry")
         ax.legend(loc="lower left", fontsize=8)
-        self._shown = None
+        self._shown = self._colorbar = None
         self.animate(self._curve_line, self._backprop_line, self._marker)
         return fig
 
@@ -96,7 +96,12 @@ class BackwardExplorer(Explorer):
             self._animated.remove(self._box)
         ax.clear()
         values = np.atleast_2d(self.analytic[name])
-        plots.signed_heatmap(ax, values, f"dL/d{name} (backprop)", colorbar=False)
+        image = plots.signed_heatmap(ax, values, f"dL/d{name} (backprop)", colorbar=False)
+        if self._colorbar is None:  # made once, in axes of its own: ax.clear() keeps it
+            self._colorbar = self.fig.colorbar(image, ax=ax, shrink=0.8)
+        else:  # the new parameter's range, signed_limit of its values
+            self._colorbar.update_normal(image)
+            image.colorbar = self._colorbar
         plots.label_matrix_axes(ax, "row", "column", values.shape)
         self._box = ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor="k", linewidth=2.5))
         self.animate(self._box)

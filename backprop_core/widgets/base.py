@@ -5,10 +5,21 @@ notebook displays it. It can be driven from code: ``ex.set(label=2)`` moves its 
 ``ex.summary()`` returns the text the readout shows, so a notebook can print what a move does and
 a test can check it without a browser. The figure is made once and updated through its artists;
 the image shown is that figure rendered to PNG after each change.
+
+Keeping the page and the kernel in step: a slider's front end (noUiSlider) snaps every value it is
+sent to its own grid of steps, computed in floating point, and with ``continuous_update`` on it
+sends the snapped value back (1.0 comes back as 1.0000000000000002). A value sent back that way
+reaches the kernel after the notebook's later cells have moved the slider on, and moves it back:
+after Run All the explorer would show an earlier state than the text describes. So a slider's
+front end keeps ``continuous_update`` off (it then sends only what the reader does: a drag when
+released, a key, a click, a typed value) until the reader first moves a control; from then on it
+updates while dragging, and :meth:`Explorer.set` switches it off for the one message that carries
+the new value.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import numbers
@@ -35,6 +46,10 @@ class Explorer:
     view_controls : tuple of str
         Controls that change only the view (a plot range): moving one changes the image, not
         the summary.
+
+    Each explorer also has ``live``, False until the reader first moves one of its controls in
+    the page, and ``slider_updates``, each slider's own ``continuous_update``, which its front
+    end gets only once ``live`` (see the module's docstring).
     """
 
     notebook: ClassVar[str]
@@ -44,8 +59,19 @@ class Explorer:
 
     def __init__(self):
         self.controls = self._controls()
+        # each slider's own continuous_update (whether it updates while dragged), kept here:
+        # the slider's is off until the reader moves a control
+        self.slider_updates = {
+            name: control.continuous_update
+            for name, control in self.controls.items()
+            if isinstance(control, SLIDERS)
+        }
+        for name in self.slider_updates:
+            self.controls[name].continuous_update = False
+        self.live = False  # True once the reader has moved a control in the page
         self.readout = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        # the figure's pixels shown at plots.DENSITY per CSS pixel (_render sets the width)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.errors = widgets.Output()
         self._animated = []
         self._background = None
@@ -123,6 +149,9 @@ class Explorer:
             canvas.draw()  # everything but the animated artists
             self.fig.set_layout_engine("none")  # keep the layout found by the first draw
             self._background = canvas.copy_from_bbox(self.fig.bbox)
+            width = f"{plots.css_size(self.fig)[0]}px"  # sharp: not stretched to the page
+            if self.image.layout.width != width:
+                self.image.layout.width = width
         else:
             canvas.restore_region(self._background)
         for artist in self._animated:
@@ -137,13 +166,17 @@ class Explorer:
         """Recompute from the controls, then update the readout and the image."""
         self.state = self._compute(self.values())
         unchanged = self._draw() is False
-        self.readout.value = f"<pre style='margin:0'>{html.escape(self.summary())}</pre>"
+        self.readout.value = f"<pre style='{READOUT_STYLE}'>{html.escape(self.summary())}</pre>"
         if not unchanged or not self.image.value:
             self.image.value = self._render()
 
     def _on_change(self, _change) -> None:
         if self._holding:
             return
+        if not self.live:  # the reader's first move: sliders now update while dragged
+            self.live = True
+            for name, continuous in self.slider_updates.items():
+                self.controls[name].continuous_update = continuous
         if self.errors.outputs:
             self.errors.outputs = ()  # a successful update clears an earlier error
         try:
@@ -170,12 +203,22 @@ class Explorer:
             raise ValueError(f"unknown control(s) {sorted(unknown)}; the controls are {known}")
         for name, value in values.items():  # all checked before any moves: a slider clamps
             _check_value(name, self.controls[name], value)
-        self._holding = True
-        try:
-            for name, value in values.items():
-                self.controls[name].value = value
-        finally:
-            self._holding = False
+        moved = [name for name, value in values.items() if self.controls[name].value != value]
+        with contextlib.ExitStack() as stack:  # one message per control, sent at the end
+            for name in moved:
+                stack.enter_context(self.controls[name].hold_sync())
+            self._holding = True
+            try:
+                for name in moved:
+                    if name in self.slider_updates:  # no value sent back with this message
+                        self.controls[name].continuous_update = False
+                    self.controls[name].value = values[name]
+            finally:
+                self._holding = False
+        if self.live:
+            for name in moved:
+                if name in self.slider_updates:
+                    self.controls[name].continuous_update = self.slider_updates[name]
         self.refresh()
         return self
 
@@ -185,12 +228,21 @@ class Explorer:
 
     def snapshot(self):
         """The current image as an ordinary output, so the notebook reads without a kernel."""
-        from IPython.display import Image
-
-        return Image(data=self.png(), format="png")
+        return plots.png_image(self.png())  # shown at its CSS size, as the explorer shows it
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+SLIDERS = (
+    widgets.IntSlider,
+    widgets.FloatSlider,
+    widgets.FloatLogSlider,
+    widgets.IntRangeSlider,
+    widgets.FloatRangeSlider,
+)
+# the readout: legible beside the figure on a projector, long lines wrapped rather than cut
+READOUT_STYLE = "margin:0; font-size:15px; line-height:1.35; white-space:pre-wrap"
 
 
 def _check_value(name: str, control, value) -> None:

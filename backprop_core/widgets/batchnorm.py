@@ -48,19 +48,21 @@ class NormExplorer(Explorer):
         fig = plots.new_figure(8.6, 3.0)
         ax_x, ax_d, ax_c, ax_j = fig.subplots(1, 4, width_ratios=(0.6, 0.6, 0.6, 1.6))
         blank = np.full((M, D), np.nan)
-        self._x = plots.signed_heatmap(ax_x, blank, "x", limit=4.5, colorbar=False)
+        self._x = plots.signed_heatmap(ax_x, blank, "x", limit=4.5)
         plots.label_matrix_axes(ax_x, "sample", "feature", (M, D))
-        self._d = plots.signed_heatmap(ax_d, blank, "dx", limit=1.0, colorbar=False)
+        self._d = plots.signed_heatmap(ax_d, blank, "dx", limit=1.0)
         plots.label_matrix_axes(ax_d, "sample", "feature", (M, D))
-        self._c = plots.signed_heatmap(ax_c, blank, "change of dx", limit=1.0, colorbar=False)
+        self._c = plots.signed_heatmap(ax_c, blank, "change of dx", limit=1.0)
         plots.label_matrix_axes(ax_c, "sample", "feature", (M, D))
         self._j = plots.signed_heatmap(
-            ax_j, np.full((M * D, M * D), np.nan), "d out / d x", limit=1.0, colorbar=False
+            ax_j, np.full((M * D, M * D), np.nan), "d out / d x", limit=1.0
         )
         ax_j.set_xticks([])
         ax_j.set_yticks([])
         self._j_axes = ax_j
         self.animate(self._x, self._d, self._c, self._j)
+        # their colour bars follow set_clim: drawn with them, not into the background
+        self.animate(*(image.colorbar.ax for image in (self._d, self._c, self._j)))
         return fig
 
     def _layer(self, x, kind, mode):

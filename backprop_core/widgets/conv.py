@@ -83,27 +83,23 @@ class ConvExplorer(Explorer):
         size, xp = self.x.shape[2], self.xp
         lim_x = plots.signed_limit(xp)
         ax = axes[0]
-        plots.signed_heatmap(ax[0], xp, "padded x", limit=lim_x, colorbar=False)
-        plots.signed_heatmap(ax[1], self.w[0, 0], "w (3 x 3)", colorbar=False)
-        plots.signed_heatmap(ax[2], self.out[0, 0], "out = x * w", colorbar=False)
-        self._products = plots.signed_heatmap(
-            ax[3], np.zeros((3, 3)), "window * w", limit=4.0, colorbar=False
-        )
+        plots.signed_heatmap(ax[0], xp, "padded x", limit=lim_x)
+        plots.signed_heatmap(ax[1], self.w[0, 0], "w (3 x 3)")
+        plots.signed_heatmap(ax[2], self.out[0, 0], "out = x * w")
+        self._products = plots.signed_heatmap(ax[3], np.zeros((3, 3)), "window * w", limit=4.0)
         self._field, self._kernel, self._pixel = _box(ax[0]), _box(ax[1]), _box(ax[2])
         self._kernel.set_bounds(-0.5, -0.5, 3, 3)
         ax = axes[1]
-        plots.signed_heatmap(ax[0], xp, "x entries w[u, v] meets", limit=lim_x, colorbar=False)
+        plots.signed_heatmap(ax[0], xp, "x that w[u, v] meets", limit=lim_x)
         self._meets = _box(ax[0])
-        plots.signed_heatmap(ax[1], self.dout[0, 0], "dout", colorbar=False)
+        plots.signed_heatmap(ax[1], self.dout[0, 0], "dout")
         self._pairs = plots.signed_heatmap(
-            ax[2], np.zeros((size, size)), "x entry * dout", limit=4.0, colorbar=False
+            ax[2], np.zeros((size, size)), "x entry * dout", limit=4.0
         )
-        plots.signed_heatmap(ax[3], self.dw[0, 0], "dw", colorbar=False)
+        plots.signed_heatmap(ax[3], self.dw[0, 0], "dw")
         self._weight = _box(ax[3])
         ax = axes[2]
-        self._pool_x = plots.signed_heatmap(
-            ax[0], self.tied[0, 0], "pool input x", limit=3.5, colorbar=False
-        )
+        self._pool_x = plots.signed_heatmap(ax[0], self.tied[0, 0], "pool input x", limit=3.5)
         self._values = [
             ax[0].text(c, r, "", ha="center", va="bottom", fontsize=7)
             for r, c in np.ndindex(size, size)
@@ -114,15 +110,14 @@ class ConvExplorer(Explorer):
                 axis.axhline(2 * k - 0.5, color="k", lw=1)
                 axis.axvline(2 * k - 0.5, color="k", lw=1)
         self._pool_out = plots.signed_heatmap(
-            ax[1], np.zeros((size // 2, size // 2)), "max pool 2x2", limit=3.5, colorbar=False
+            ax[1], np.zeros((size // 2, size // 2)), "max pool 2x2", limit=3.5
         )
-        plots.signed_heatmap(ax[2], self.pool_dout[0, 0], "dout (pool)", colorbar=False)
+        plots.signed_heatmap(ax[2], self.pool_dout[0, 0], "dout (pool)")
         self._pool_dx = plots.signed_heatmap(
             ax[3],
             np.zeros((size, size)),
             "dx routed",
             limit=2 * plots.signed_limit(self.pool_dout),
-            colorbar=False,
         )
         for axis in axes.ravel():
             axis.set_xticks([])

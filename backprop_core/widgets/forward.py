@@ -15,6 +15,14 @@ def _fmt(values) -> str:
     return "[" + ", ".join(f"{v:+.2f}" for v in values) + "]"
 
 
+def _nice_limit(values, least: float) -> float:
+    """A y-limit at least ``least`` that holds ``values``: 1, 2 or 5 times a power of ten, so it
+    changes only when the data cross one of these steps."""
+    largest = max(float(np.max(np.abs(values))) * 1.1, least)
+    power = 10.0 ** np.floor(np.log10(largest))
+    return next(k * power for k in (1, 2, 5, 10) if largest <= k * power)
+
+
 class ForwardExplorer(Explorer):
     """A 2-4-3 network whose weights (not biases) are multiplied by ``scale``; one input ``X``."""
 
@@ -30,7 +38,13 @@ class ForwardExplorer(Explorer):
     def _controls(self):
         def slider(name, value, lo, hi):
             return widgets.FloatSlider(
-                value=value, min=lo, max=hi, step=0.1, description=name, readout_format=".1f"
+                value=value,
+                min=lo,
+                max=hi,
+                step=0.1,
+                description=name,
+                readout_format=".1f",
+                style={"description_width": "initial"},  # "weight scale" in full
             )
 
         return {
@@ -44,14 +58,15 @@ class ForwardExplorer(Explorer):
         axes = fig.subplots(1, 4)
         titles = ("y1 = X W1 + b1", "h1 = max(0, y1)", "y2 = h1 W2 + b2", "probs = softmax(y2)")
         sizes = (4, 4, 3, 3)
-        limits = ((-6, 6), (-6, 6), (-15, 15), (0, 1))  # larger values run off the axes
+        self._axes = axes
+        self._limits = [None, None, None, 1.0]  # y1 and h1 share one; probs stay in [0, 1]
         self._bars = []
-        for ax, title, size, lim in zip(axes, titles, sizes, limits, strict=True):
-            self._bars.append(ax.bar(range(size), np.zeros(size), color="tab:blue"))
+        for ax, title, size in zip(axes, titles, sizes, strict=True):
+            self._bars.append(ax.bar(range(size), np.zeros(size), color=plots.POSITIVE))
             ax.set_title(title, fontsize=10)
-            ax.set_ylim(*lim)
             ax.set_xticks(range(size))
             ax.axhline(0, color="k", lw=0.5)
+        axes[3].set_ylim(0, 1)
         axes[0].set_xlabel("hidden unit")
         axes[2].set_xlabel("class")
         self.animate(*(bar for bars in self._bars for bar in bars))
@@ -70,10 +85,18 @@ class ForwardExplorer(Explorer):
 
     def _draw(self):
         s = self.state
+        # the y-ranges follow the data, so no bar runs off its axes (y1 and h1 share theirs)
+        hidden = _nice_limit(s["y1"], least=1.0)
+        limits = [hidden, hidden, _nice_limit(s["y2"], least=1.0), 1.0]
+        if limits != self._limits:
+            self._limits = limits
+            for ax, limit in zip(self._axes[:3], limits, strict=False):
+                ax.set_ylim(-limit, limit)
+            self.invalidate(layout=False)
         for bars, name in zip(self._bars, ("y1", "h1", "y2", "probs"), strict=True):
-            for bar, value in zip(bars, s[name], strict=True):
+            for bar, value, colour in zip(bars, s[name], plots.sign_colours(s[name]), strict=True):
                 bar.set_height(value)
-                bar.set_color("tab:red" if value < 0 else "tab:blue")
+                bar.set_color(colour)
 
     def summary(self):
         """The input and the weight scale, then every stage's values for that input."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from .. import plots
 from .._checks import as_seed
@@ -42,23 +43,28 @@ class ReluExplorer(Explorer):
 
     def _build_figure(self):
         N, H = self.dh1.shape
-        fig = plots.new_figure(8.4, 2.9)
+        fig = plots.new_figure(9.4, 2.9)  # wider than the others: two colour bars
         ax_y, ax_m, ax_j, ax_d = fig.subplots(1, 4, width_ratios=(1, 1, 1, 1))
-        self._y = plots.signed_heatmap(ax_y, np.zeros((N, H)), "y1", limit=6, colorbar=False)
+        # one colour scale for every setting: the largest |y1| the sliders can reach
+        reach = self.controls["scale"].max * np.abs(self.X @ self.W1).max()
+        reach += max(abs(self.controls["bias"].min), self.controls["bias"].max)
+        self._y = plots.signed_heatmap(ax_y, np.zeros((N, H)), "y1", limit=float(reach))
         plots.label_matrix_axes(ax_y, "sample", "hidden unit", (N, H))
         self._m = plots.mask_image(ax_m, np.zeros((N, H)), "d relu/dy1 (mask)")
         plots.label_matrix_axes(ax_m, "sample", "hidden unit", (N, H))
-        self._j = plots.mask_image(ax_j, np.zeros((H, H)), "Jacobian, one sample")
+        self._j = plots.mask_image(ax_j, np.zeros((H, H)), "Jacobian of sample 0")
+        self._j_title = ax_j.title  # animated: it names the sample the slider picks
         plots.label_matrix_axes(ax_j, "h1 unit", "y1 unit", (H, H))
         self._d = plots.signed_heatmap(
-            ax_d,
-            np.zeros((N, H)),
-            "dy1 = dh1 * mask",
-            limit=plots.signed_limit(self.dh1),
-            colorbar=False,
+            ax_d, np.zeros((N, H)), "dy1 = dh1 * mask", limit=plots.signed_limit(self.dh1)
         )
         plots.label_matrix_axes(ax_d, "sample", "hidden unit", (N, H))
-        self.animate(self._y, self._m, self._j, self._d)
+        # the row of the sample whose Jacobian is shown, outlined in the three batch panels
+        self._rows = [
+            ax.add_patch(Rectangle((-0.5, -0.5), H, 1, fill=False, ec="#ff7f00", lw=2))
+            for ax in (ax_y, ax_m, ax_d)
+        ]
+        self.animate(self._y, self._m, self._j, self._d, self._j_title, *self._rows)
         return fig
 
     def _compute(self, values):
@@ -80,21 +86,32 @@ class ReluExplorer(Explorer):
         self._m.set_data(s["slope"])
         self._j.set_data(s["jacobian"])
         self._d.set_data(s["dy1"])
+        self._j_title.set_text(f"Jacobian of sample {s['sample']}")
+        for row in self._rows:
+            row.set_y(s["sample"] - 0.5)
 
     def summary(self):
-        """Settings, active and dead units, exact zeros, gradients passed, a Jacobian diagonal."""
+        """Settings, active and dead units, exact zeros, gradients passed, a Jacobian diagonal.
+
+        A dead unit has a negative input for every sample: no slope at 0 lets its gradient
+        through. A unit whose inputs are only zeros and negatives is not dead when the slope at 0
+        is positive; it is listed among the units passing no gradient only when that slope is 0.
+        """
         s = self.state
         active = s["y1"] > 0
-        dead = np.flatnonzero(~active.any(axis=0))
+        dead = np.flatnonzero((s["y1"] < 0).all(axis=0)).tolist()
+        blocked = np.flatnonzero(~s["slope"].any(axis=0)).tolist()
         zeros = int(np.count_nonzero(s["y1"] == 0))
         passed = int(np.count_nonzero(s["slope"]))  # entries whose dh1 the mask lets through
         return "\n".join(
             [
                 f"bias {s['bias']:+.2f}, input scale {s['scale']:.2f}, slope at 0 = {s['at_zero']}",
                 f"active units per sample: {active.sum(axis=1).tolist()}",
-                f"dead units (inactive for the whole batch): {dead.tolist() or 'none'}",
+                f"dead units (y1 < 0 for every sample): {dead or 'none'}   "
+                f"units passing no gradient: {blocked or 'none'}",
                 f"inputs exactly 0: {zeros}   gradients passed: {passed} of {s['dy1'].size}",
-                f"Jacobian of sample {s['sample']}: diagonal {np.diag(s['jacobian']).tolist()}",
+                f"Jacobian of sample {s['sample']} (outlined row): "
+                f"diagonal {np.diag(s['jacobian']).tolist()}",
             ]
         )
 
@@ -103,8 +120,8 @@ def relu_explorer(N=6, D=3, H=8, seed=0) -> ReluExplorer:
     """Bias and input-scale sliders on a batch: the ReLU mask, a sample's Jacobian, dead units.
 
     >>> ex = relu_explorer()
-    >>> print(ex.set(bias=-3.0).summary().splitlines()[2])
-    dead units (inactive for the whole batch): [0, 1, 2, 3, 4, 5, 6, 7]
+    >>> print(ex.set(bias=-3.0).summary().splitlines()[2].split("   ")[0])
+    dead units (y1 < 0 for every sample): [0, 1, 2, 3, 4, 5, 6, 7]
     """
     N, D, H = (as_size(v, n, 12) for v, n in ((N, "N"), (D, "D"), (H, "H")))
     return ReluExplorer(N, D, H, as_seed(seed))

@@ -15,7 +15,8 @@ class TrainingExplorer(SpiralExplorer):
     """Hidden size, learning rate, regularisation and steps; the Train button trains full-batch.
 
     Moving a control changes only the settings line of the summary; the figure and the results
-    change when the explorer trains.
+    change when the explorer trains. The progress bar fills as it trains and stays full (green)
+    while the figure belongs to the settings shown; moving a control empties it.
     """
 
     notebook = "07-Training.ipynb"
@@ -61,6 +62,8 @@ class TrainingExplorer(SpiralExplorer):
 
     def _compute(self, values):
         trained = self.net is not None and self._trained_with == values
+        self.progress.value = self.chunks if trained else 0
+        self.progress.bar_style = "success" if trained else ""
         return {**values, "trained": trained, "accuracy": self._accuracy()}
 
     def _draw(self):
@@ -73,7 +76,7 @@ class TrainingExplorer(SpiralExplorer):
         """Train a fresh net with the current settings (the Train button calls this)."""
         v = self.values()
         net, history = TwoLayerNet(2, v["hidden"], 3, std=0.01, seed=self.seed), []
-        self.progress.value = 0
+        self.progress.value, self.progress.bar_style = 0, "info"
         chunk = max(v["steps"] // self.chunks, 1)
         for done in range(0, v["steps"], chunk):  # an error here leaves the explorer as it was
             history += self._fit(net, min(chunk, v["steps"] - done), v["learning_rate"], v["reg"])
@@ -86,19 +89,32 @@ class TrainingExplorer(SpiralExplorer):
         return self
 
     def summary(self):
-        """The settings; once trained, the first and last loss and the training accuracy."""
+        """The settings; once trained, the first and last loss and the training accuracy.
+
+        When the settings have moved since the last run, the second line names the settings of
+        the run the figure and the numbers belong to.
+        """
         s = self.state
-        settings = (
-            f"H = {s['hidden']}, step size {s['learning_rate']:.3g}, reg {s['reg']:.2g}, "
-            f"{s['steps']} full-batch steps"
-        )
+        settings = _settings(s)
         if self.net is None:
             return f"{settings}\nnot trained yet: press Train"
-        status = "" if s["trained"] else "   (settings changed since: press Train again)"
-        return (
-            f"{settings}{status}\nloss {self.history[0]:.3f} -> {self.history[-1]:.3f}, "
+        results = (
+            f"loss {self.history[0]:.3f} -> {self.history[-1]:.3f}, "
             f"training accuracy {s['accuracy']:.1%}"
         )
+        if s["trained"]:
+            return f"{settings}\n{results}"
+        return (
+            f"{settings}   (not trained with these: press Train)\n"
+            f"shown: the run with {_settings(self._trained_with)}\n{results}"
+        )
+
+
+def _settings(values: dict) -> str:
+    return (
+        f"H = {values['hidden']}, step size {values['learning_rate']:.3g}, "
+        f"reg {values['reg']:.2g}, {values['steps']} full-batch steps"
+    )
 
 
 def training_explorer(seed=0) -> TrainingExplorer:

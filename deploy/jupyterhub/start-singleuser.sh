@@ -8,7 +8,12 @@ SOURCE="${BP_WORKBOOK:?BP_WORKBOOK names the folder of the workbook's notebooks}
 TARGET="${HOME:?}/workbook"
 mkdir -p "$TARGET"
 for notebook in "$SOURCE"/*.ipynb; do
-    [ -e "$TARGET/$(basename "$notebook")" ] || cp "$notebook" "$TARGET/"
+    name="$(basename "$notebook")"
+    if [ ! -e "$TARGET/$name" ]; then
+        cp "$notebook" "$TARGET/"
+        # trusted, so JupyterLab draws the explorer's saved state before the student runs it
+        "${BP_PYTHON:-python3}" -m jupyter trust "$TARGET/$name" >/dev/null
+    fi
 done
 cd "$HOME"
 exec "${BP_PYTHON:-python3}" -m jupyterhub.singleuser "$@"

@@ -12,6 +12,7 @@ import urllib.request
 import ipywidgets
 import pytest
 
+from backprop_core.plots import DENSITY
 from tools.lab import (
     START,
     VIEWPORT,
@@ -34,6 +35,9 @@ from tools.lab import (
 from tools.notebooks import build, explorer_notebooks, first_slider
 
 NOTEBOOKS = explorer_notebooks()
+# the explorer's figure: its width on the page (CSS pixels) and in the PNG (image pixels)
+IMAGE_WIDTHS = """() => { const img = document.querySelector('.bp-explorer .bp-image');
+  return [img.getBoundingClientRect().width, img.naturalWidth]; }"""
 
 
 def shown_controls(page, ex) -> dict[str, str]:
@@ -92,6 +96,10 @@ def test_notebook_runs_and_its_explorer_responds(page, name):
     run_all_cells(page)
     assert page_problems(page) == [], name
     explorer(page)
+    shown, natural = page.evaluate(IMAGE_WIDTHS)
+    assert shown > 0 and natural >= DENSITY * shown - DENSITY, (
+        f"the figure's {natural} pixels are stretched over {shown:.0f} CSS pixels"
+    )
     if first_slider(ex) is None:  # e.g. a text box and a range: rendering without errors is checked
         return
     check_readout(page, ex)

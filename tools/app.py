@@ -27,6 +27,8 @@ from pathlib import Path
 
 import nbformat
 
+from tools.lab import stop
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "build" / "app"
 
@@ -125,11 +127,7 @@ def app_server(name: str, folder: Path = FOLDER, port: int | None = None, log=No
                 time.sleep(0.2)
         yield f"{base}/?token={token}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,6 +90,15 @@ def _write_settings(folder: Path) -> None:
         path.write_text(json.dumps(settings))
 
 
+def stop(server: subprocess.Popen) -> None:
+    """Ask a server started by these tools to stop; kill it if it has not within 15 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def trust(root: Path) -> list[str]:
     """Sign the notebooks of ``root`` as trusted, as ``jupyter trust`` does; their names.
 
@@ -160,11 +169,7 @@ def lab_server(workbook: Path = WORKBOOK, copy: bool = True):
                     time.sleep(0.25)
             yield base, token
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
             log.close()
 
 
@@ -334,30 +339,42 @@ def type_into_readout(page, index: int, text: str) -> None:
     page.keyboard.press("Enter")
 
 
-def press_on_slider(page, index: int, key: str = "ArrowRight") -> float | None:
-    """Press a key on the explorer's ``index``-th slider handle; returns ms until its readout
-    changed, or None when nothing changed within 5 s (the slider was already at that end)."""
+ARM_SLIDER = """([handle, timeout]) => {
+  window.__bp = {};
+  handle.addEventListener('keydown', () => { window.__bp.t0 = performance.now(); },
+                          {once: true, capture: true});
+  const readout = document.querySelector('.bp-explorer .bp-readout');
+  window.__bp.done = new Promise(resolve => {
+    const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
+    obs.observe(readout, {subtree: true, childList: true, characterData: true});
+    setTimeout(() => { obs.disconnect(); resolve(null); }, timeout);
+  });
+}"""
+
+
+def arm_slider(page, index: int, timeout_ms: int = 5000):
+    """Focus the explorer's ``index``-th slider handle and start timing: from the next key
+    pressed on it to the first change of the readout (see :func:`slider_latency`)."""
     handle = page.query_selector_all(".bp-explorer .bp-controls .noUi-handle")[index]
     handle.focus()
-    page.evaluate(
-        """(handle) => {
-      window.__bp = {};
-      handle.addEventListener('keydown', () => { window.__bp.t0 = performance.now(); },
-                              {once: true, capture: true});
-      const readout = document.querySelector('.bp-explorer .bp-readout');
-      window.__bp.done = new Promise(resolve => {
-        const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
-        obs.observe(readout, {subtree: true, childList: true, characterData: true});
-        setTimeout(() => { obs.disconnect(); resolve(null); }, 5000);
-      });
-    }""",
-        handle,
-    )
-    handle.press(key)
+    page.evaluate(ARM_SLIDER, [handle, timeout_ms])
+    return handle
+
+
+def slider_latency(page) -> float | None:
+    """Milliseconds from the key pressed on the armed slider to its readout's change, or None
+    when nothing changed within the armed time."""
     return page.evaluate(
         "async () => { const t = await window.__bp.done;"
         " return t === null ? null : t - window.__bp.t0; }"
     )
+
+
+def press_on_slider(page, index: int, key: str = "ArrowRight") -> float | None:
+    """Press a key on the explorer's ``index``-th slider handle; returns ms until its readout
+    changed, or None when nothing changed within 5 s (the slider was already at that end)."""
+    arm_slider(page, index).press(key)
+    return slider_latency(page)
 
 
 def main() -> None:

@@ -24,7 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from tools.lab import explorer, open_notebook, readout_text, run_all_cells
+from tools.lab import (
+    arm_slider,
+    explorer,
+    open_notebook,
+    readout_text,
+    run_all_cells,
+    slider_latency,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
@@ -187,21 +194,6 @@ def _memory(user: str) -> tuple[float, float]:
     return _rss_mb(servers[0]), sum(_rss_mb(pid) for pid in kernels)
 
 
-_ARM = """(handle) => {
-  window.__bp = {};
-  handle.addEventListener('keydown', () => { window.__bp.t0 = performance.now(); },
-                          {once: true, capture: true});
-  const readout = document.querySelector('.bp-explorer .bp-readout');
-  window.__bp.done = new Promise(resolve => {
-    const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
-    obs.observe(readout, {subtree: true, childList: true, characterData: true});
-    setTimeout(() => { obs.disconnect(); resolve(null); }, 10000);
-  });
-}"""
-_DONE = """async () => {
-  const t = await window.__bp.done; return t === null ? null : t - window.__bp.t0; }"""
-
-
 def _login(page, base: str, user: str) -> float:
     started = time.monotonic()
     page.goto(f"{base}/hub/login")
@@ -253,13 +245,11 @@ def test_two_students_on_one_hub(hub, browser):
             key = "ArrowRight" if move % 2 == 0 else "ArrowLeft"
             before = {user: readout_text(pages[user]) for user in USERS}
             for user in USERS:
-                handle = pages[user].query_selector_all(".bp-explorer .bp-controls .noUi-handle")[0]
-                handle.focus()
-                pages[user].evaluate(_ARM, handle)
+                arm_slider(pages[user], 0, timeout_ms=10_000)
             for user in USERS:
                 pages[user].keyboard.press(key)
             for user in USERS:
-                latency = pages[user].evaluate(_DONE)
+                latency = slider_latency(pages[user])
                 assert latency is not None, f"{user}'s explorer did not answer a slider move"
                 assert readout_text(pages[user]) != before[user]
                 latencies[user].append(latency)

@@ -32,7 +32,7 @@ test: lint
 
 # The fast lane while working: unit tests and doctests, no notebooks, no browser (about 70 s).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 -m "not slow and not fuzz" tests backprop_core --ignore=tests/ui
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not fuzz" tests backprop_core tools --ignore=tests/ui
 
 # 500 random activation texts from the allowed grammar, each accepted or refused within the budget.
 fuzz: $(STAMP)

@@ -3,8 +3,6 @@ one-pixel moves that augment the digits."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._checks import as_count, as_float_array, as_labels, as_seed, check_size
@@ -78,7 +76,8 @@ def shifted_copies(X, y, image_shape=(8, 8)):
     Parameters
     ----------
     X : array_like, shape (N, H * W) or (N, ..., H, W)
-        One image per row (flattened in row-major order) or per leading index.
+        One image per row, flattened in row-major order, or images on the last two axes
+        (such as (N, C, H, W), each channel moved alike).
     y : array_like of int, shape (N,)
     image_shape : (int, int), default (8, 8)
         ``(H, W)`` of one image.
@@ -107,13 +106,17 @@ def shifted_copies(X, y, image_shape=(8, 8)):
     if not (
         isinstance(image_shape, tuple)
         and len(image_shape) == 2
-        and all(isinstance(s, int) and s >= 1 for s in image_shape)
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in image_shape)
     ):
-        raise ValueError(f"image_shape must be a pair of positive ints (H, W); got {image_shape!r}")
-    if math.prod(X.shape[1:]) % math.prod(image_shape):
+        raise TypeError(f"image_shape must be a pair of positive ints (H, W); got {image_shape!r}")
+    H, W = image_shape
+    # flattened rows must hold exactly one image; more axes must end in the image itself, so
+    # that a (N, 3, 32, 32) batch with the default (8, 8) is refused, not cut into 8x8 tiles
+    whole = X.shape[1] == H * W if X.ndim == 2 else X.shape[-2:] == image_shape
+    if not whole:
         raise ValueError(
-            f"X must hold whole images of shape {image_shape}; its rows have "
-            f"{math.prod(X.shape[1:])} numbers (shape {X.shape})"
+            f"X must hold images of image_shape {image_shape}: rows of {H * W} numbers, or "
+            f"(N, ..., {H}, {W}); got shape {X.shape} (pass image_shape for other images)"
         )
     y = as_labels(y, "y", X.shape[0], None)
     images = X.reshape(-1, *image_shape)

@@ -147,7 +147,9 @@ class Solver:
         self.X_val, self.y_val = data["X_val"], data["y_val"]
         self.update_rule = as_update_rule(update_rule)
         # a rule of backprop_core.optim runs checked on the first step, then as its kernel
-        self.kernel = optim.KERNELS.get(self.update_rule)
+        self.kernel = next(  # by identity: a rule of one's own need not be hashable
+            (kernel for rule, kernel in optim.KERNELS.items() if rule is self.update_rule), None
+        )
         if optim_config is not None and not isinstance(optim_config, Mapping):
             raise TypeError(f"optim_config must be a dict; got {type(optim_config).__name__}")
         self.optim_config = dict(optim_config or {})
@@ -225,7 +227,12 @@ class Solver:
                 f"model.loss must return grads[{name!r}] of shape {w.shape}; got {got}"
             )
         config = self.optim_configs[name]
-        if self.kernel_ready and type(dw) is np.ndarray and dw.dtype == w.dtype:
+        if (
+            self.kernel_ready
+            and type(dw) is np.ndarray
+            and type(w) is np.ndarray
+            and dw.dtype == w.dtype
+        ):
             if not np.isfinite(dw).all():
                 raise ValueError(f"grads[{name!r}] must be finite; it holds NaN or infinity")
             return self.kernel(w, dw, config)

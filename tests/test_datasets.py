@@ -51,10 +51,13 @@ def test_shifted_copies_move_every_digit_by_one_pixel_and_keep_its_label():
     ("args", "error", "words"),
     [
         ((np.zeros(64), [0]), ValueError, "X must hold one image per row"),
-        ((np.zeros((2, 60)), [0, 1]), ValueError, "X must hold whole images of shape"),
+        ((np.zeros((2, 60)), [0, 1]), ValueError, "X must hold images of image_shape"),
+        ((np.zeros((2, 128)), [0, 1]), ValueError, "rows of 64 numbers"),
+        ((np.zeros((2, 3, 32, 32)), [0, 1]), ValueError, r"\(N, \.\.\., 8, 8\); got shape"),
         ((np.zeros((2, 64)), [0]), ValueError, "y must have shape"),
         ((np.zeros((2, 64)), [0.5, 1]), TypeError, "y must hold integer class labels"),
-        ((np.zeros((2, 9)), [0, 1], (3, 0)), ValueError, "image_shape must be a pair"),
+        ((np.zeros((2, 9)), [0, 1], (3, 0)), TypeError, "image_shape must be a pair"),
+        ((np.zeros((2, 9)), [0, 1], [3, 3]), TypeError, "image_shape must be a pair"),
         ((["a"], [0]), TypeError, "X must be a numeric array"),
     ],
 )

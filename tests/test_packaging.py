@@ -50,7 +50,9 @@ def test_environment_uses_conda_forge_and_pins_python():
 
 def test_environment_lists_every_declared_dependency_with_its_bound():
     listed = conda_requirements()
-    for group in ("runtime", "workbook", "dev"):
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert {"workbook", "dev", "instructor"} <= set(extras)
+    for group in ("runtime", *extras):  # every extra, the instructor's included
         for req in declared(group):
             assert req.name.lower() in listed, (
                 f"{req.name} ({group}) is missing from environment.yml"

@@ -171,6 +171,20 @@ def test_a_named_rule_trains_exactly_as_its_checked_function_does(data, rule):
         assert fast.optim_configs[name].keys() == checked.optim_configs[name].keys()
 
 
+def test_an_unhashable_rule_of_ones_own_is_accepted(data):
+    from backprop_core import optim
+
+    class Rule:  # defines __eq__ without __hash__: not hashable
+        def __eq__(self, other):
+            return self is other
+
+        def __call__(self, w, dw, config=None):
+            return optim.sgd(w, dw, config)
+
+    solver = solve(data, update_rule=Rule(), num_epochs=1)
+    assert solver.kernel is None and len(solver.loss_history) == 3
+
+
 def test_a_non_finite_gradient_after_the_first_step_is_named_and_changes_nothing(data):
     model = Model()
     before = []

@@ -167,10 +167,9 @@ class ActivationExplorer(SpiralExplorer):
         lines += [f"f(x)  = {_readable(act.expr)}", f"f'(x) = {_readable(act.derivative)}"]
         for value in _steps_at_zero(act.derivative):
             lines.append(f"        heaviside(x) = 0 for x < 0, 1 for x > 0, and {value:g} at x = 0")
-        lines += [
-            f"gradient check: {verdict.word}"
-            + (f"; slope at a kink = {act.at_zero}" if act.kinks else ""),
-        ]
+        # the value at a kink is the line above: a slope there is f' at 0 (for abs(x), -1), not
+        # the value heaviside takes
+        lines.append(f"gradient check: {verdict.word}")
         if verdict.note:
             lines.append(f"  ({verdict.note})")
         if self.net is not None:

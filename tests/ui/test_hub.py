@@ -270,8 +270,9 @@ def test_two_students_on_one_hub(hub, browser):
             theirs = _status(pages[user], f"{base}/user/{other}/api/contents/mine-{other}.txt")
             listing = _status(pages[user], f"{base}/user/{other}/api/contents")
             assert own == 200, f"{user} cannot read their own file: {own}"
-            assert theirs != 200 and listing != 200, f"{user} reached {other}'s files"
-            assert not (hub["homes"] / user / f"mine-{other}.txt").exists()
+            # the hub refuses a user's request for another's server outright
+            assert theirs == listing == 403, f"{user} asking for {other}'s: {theirs}, {listing}"
+            assert (hub["homes"] / other / f"mine-{other}.txt").read_text() == f"written by {other}"
             print(f"\n{user} asking for {other}'s file and folder: HTTP {theirs}, {listing}")
 
         for user in USERS:  # nbgrader's instructor tools are off for students, its others on

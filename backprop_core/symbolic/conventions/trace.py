@@ -87,7 +87,7 @@ def affine_trace_method(wrt: str = "W", n: int = 2, hidden: int = 3, classes: in
         "W": [("group the product", sp.Trace(sp.MatMul(sp.Transpose(h.T * G), dW)))],
         "b": [
             ("cycle the trace", sp.Trace(db.T * G.T * ONES)),
-            ("group the product", sp.Trace(sp.MatMul(sp.Transpose(G.T * ONES), db))),
+            ("transpose the scalar", sp.Trace(sp.MatMul(sp.Transpose(G.T * ONES), db))),
         ],
         "h": [
             ("cycle the trace", sp.Trace(W * G.T * dh)),

@@ -124,8 +124,10 @@ def softmax_trace_method(labels: tuple[int, ...] = (0, 2), classes: int = 3):
     [True, True, True, True]
     """
     check_sizes(classes=classes)
+    if not isinstance(labels, (tuple, list)) or not labels:
+        raise ValueError(f"labels must be a non-empty tuple of class labels; got {labels!r}")
     n = len(labels)
-    if not all(isinstance(y, int) and 0 <= y < classes for y in labels):
+    if not all(isinstance(y, int) and not isinstance(y, bool) and 0 <= y < classes for y in labels):
         raise ValueError(f"labels must be integers in [0, {classes}); got {labels!r}")
     F, dF = matrix_of_symbols("f", n, classes), matrix_of_symbols("df", n, classes)
     Y = sp.Matrix(n, classes, lambda r, c: int(labels[r] == c))

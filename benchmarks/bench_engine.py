@@ -85,8 +85,19 @@ def sgd_mlp(hidden, epochs, batch_size, learning_rate):
     )
 
 
-def digits_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, repeats=15):
+def fit_sgd_mlp(hidden, epochs, batch_size, learning_rate, X, y):
+    """:func:`sgd_mlp` fitted on ``(X, y)``; its warning that ``epochs`` did not converge is
+    expected (the epochs are fixed on purpose) and silenced."""
     from sklearn.exceptions import ConvergenceWarning
+
+    clf = sgd_mlp(hidden, epochs, batch_size, learning_rate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    return clf
+
+
+def digits_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, repeats=15):
     from sklearn.model_selection import train_test_split
 
     X, y = digits()
@@ -112,10 +123,7 @@ def digits_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, 
         results["ours"] = float((net.predict(X_test) == y_test).mean())
 
     def theirs():
-        clf = sgd_mlp(hidden, epochs, batch_size, learning_rate)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(X_train, y_train)
+        clf = fit_sgd_mlp(hidden, epochs, batch_size, learning_rate, X_train, y_train)
         results["sklearn"] = float(clf.score(X_test, y_test))
 
     (t_ours, t_sklearn), (ratio, _) = paired_times([ours, theirs], repeats)

@@ -17,7 +17,7 @@ from backprop_core import TwoLayerNet, digits
 from backprop_core.models import FullyConnectedNet
 from backprop_core.solver import Solver
 
-from .bench_engine import paired_times, sgd_mlp
+from .bench_engine import fit_sgd_mlp, paired_times
 
 
 def fcn_vs_matmul_floor(N, D, hidden, C, dtype, repeats):
@@ -50,9 +50,6 @@ def two_layer_vs_matmul_floor(N, D, H, C, dtype, repeats):
 
 def solver_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, repeats=7):
     """Train the 64-hidden-10 ReLU net on the digits with the Solver and with MLPClassifier."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
 
     X, y = digits()
@@ -86,12 +83,9 @@ def solver_vs_sklearn(hidden=100, epochs=30, batch_size=200, learning_rate=0.5, 
         results["ours"] = float((net.predict(X_test) == y_test).mean())
 
     def theirs():
-        clf = sgd_mlp(hidden, epochs, batch_size, learning_rate)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(X_train, y_train)
-            for _ in range(epochs):  # validation once per epoch, as the Solver does
-                clf.score(X_test, y_test)
+        clf = fit_sgd_mlp(hidden, epochs, batch_size, learning_rate, X_train, y_train)
+        for _ in range(epochs):  # validation once per epoch, as the Solver does
+            clf.score(X_test, y_test)
         results["sklearn"] = float(clf.score(X_test, y_test))
 
     (t_ours, t_sk), (ratio, _) = paired_times([ours, theirs], repeats)

@@ -5,7 +5,9 @@ the explorer (the ``backprop_core.widgets`` builder whose class names the notebo
 into ``build/app`` and Voilà runs it with its sources stripped, on 127.0.0.1 behind a random
 token. Voilà lets the page send the kernel widget messages only, never code to execute, and what
 a learner types into an explorer (notebook 10's activation) is parsed by
-``backprop_core.activations``, never evaluated::
+``backprop_core.activations``, never evaluated. The page is Voilà's lab template less the two
+stylesheets that template takes from a CDN (``tools/jupyter/voila/templates/workbook``), so it
+opens with no network::
 
     with app_server("05-ReLU-Gradient") as url:
         ...  # url carries the token
@@ -31,6 +33,7 @@ from tools.lab import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "build" / "app"
+TEMPLATES = ROOT / "tools" / "jupyter"  # voila/templates/workbook: the lab template, no CDN
 
 
 def explorer_builders() -> dict[str, str]:
@@ -93,6 +96,7 @@ def voila_command(notebook: Path, port: int, token: str) -> list[str]:
         f"--Voila.token={token}",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.template=workbook",
     ]
 
 
@@ -106,7 +110,12 @@ def app_server(name: str, folder: Path = FOLDER, port: int | None = None, log=No
     path = folder / f"{name.removesuffix('.ipynb')}.ipynb"
     nbformat.write(nb, path)
     port, token = port or _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(folder / ".runtime")}
+    paths = [str(TEMPLATES), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(folder / ".runtime"),
+        "JUPYTER_PATH": os.pathsep.join(paths),
+    }
     server = subprocess.Popen(
         voila_command(path, port, token),
         cwd=folder,

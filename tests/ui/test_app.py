@@ -1,6 +1,7 @@
 """App mode (``make app NB=...``, tools/app.py): an explorer served alone by Voilà, in Chromium.
 
-The page opens only with its token, shows no code, and its explorer answers: a key press on the
+The page opens only with its token, asks nothing of any server but Voilà's, shows no code, and its
+explorer answers: a key press on the
 first slider changes the readout and the figure. A script in the page can reach the kernel, but
 Voilà passes it widget and info messages only: an execute_request never runs. In notebook 10's
 explorer, a text that would run a shell command is refused and the command never runs, and a text
@@ -38,20 +39,36 @@ pytest.importorskip("voila", reason="app mode needs Voilà: pip install -e '.[wo
 @pytest.fixture
 def app(browser, tmp_path):
     """``app(name)`` starts Voilà on notebook ``name``'s explorer and opens its page; it returns
-    ``(page, url)``. Server and page are stopped after the test."""
+    ``(page, url)``. Every request that does not go to the Voilà server is blocked and listed in
+    ``page.blocked``, which must stay empty. Server and page are stopped after the test."""
+    opened = []
     with contextlib.ExitStack() as stack:
 
         def start(name: str):
             started = time.perf_counter()
             url = stack.enter_context(app_server(name, folder=tmp_path / "app"))
+            server = urllib.parse.urlsplit(url).netloc
             page = browser.new_page(viewport=VIEWPORT)
             stack.callback(page.close)
+            page.blocked = []
+
+            def route(r):
+                if urllib.parse.urlsplit(r.request.url).netloc == server:
+                    r.continue_()
+                else:
+                    page.blocked.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            opened.append(page)
             page.goto(url, timeout=90_000)
             page.wait_for_selector(".bp-explorer .bp-image", timeout=90_000)
             print(f"\n{name}: explorer shown {time.perf_counter() - started:.1f} s after start")
             return page, url
 
         yield start
+        for page in opened:
+            assert page.blocked == [], f"the app asked the network for these: {page.blocked}"
 
 
 def test_app_serves_the_explorer_alone_behind_its_token(app):

@@ -61,6 +61,36 @@ def test_each_explorer_declares_the_notebook_that_builds_it():
     assert declared == used
 
 
+def grid_offsets(control):
+    """How many steps each value of a slider lies from its minimum (a log slider counts along
+    its exponent): whole numbers when a reader can put the slider back where it started."""
+    values = control.value if isinstance(control.value, tuple) else (control.value,)
+    if isinstance(control, ipywidgets.FloatLogSlider):
+        values = tuple(np.log(v) / np.log(control.base) for v in values)
+    return [(v - control.min) / control.step for v in values]
+
+
+SLIDERS = (
+    ipywidgets.IntSlider,
+    ipywidgets.FloatSlider,
+    ipywidgets.FloatLogSlider,
+    ipywidgets.IntRangeSlider,
+    ipywidgets.FloatRangeSlider,
+)
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_every_slider_starts_on_its_own_grid(name):
+    """A slider moves in whole steps from its minimum; one that starts between two steps can
+    never be put back where the text left it (07's reg started at 5e-4 on a grid of quarter
+    decades, between 3.2e-4 and 5.6e-4)."""
+    ex = getattr(widgets, name)()
+    for control_name, control in ex.controls.items():
+        if isinstance(control, SLIDERS):
+            for offset in grid_offsets(control):
+                assert offset == pytest.approx(round(offset), abs=1e-9), (control_name, offset)
+
+
 @pytest.mark.parametrize("name", CLASSES)
 def test_moving_each_control_updates_text_and_image(name):
     """Each control moved far from its start (as a browser moves it) and back: the summary

@@ -281,3 +281,56 @@ def decision_regions(ax, predict, X, y, resolution: int = 200, padding: float = 
         linewidths=0.3,
     )
     return Regions(image, points, grid)
+
+
+def _rounded(values, decimals: int) -> str:
+    # + 0.0 turns a -0.0 left by rounding into 0.0, so no "-0." is printed
+    rounded = np.round(np.asarray(values, dtype=float), decimals) + 0.0
+    return np.array2string(rounded, precision=decimals, suppress_small=True)
+
+
+def computational_graph(ax, positions, edges, values=None, grads=None, decimals: int = 2):
+    """Draw a computational graph: one circle per array, one arrow per edge, and beside each node
+    its value (black, from the forward pass) and its gradient (red, from the backward pass).
+
+    ``positions`` maps each node's name to its ``(x, y)`` place; ``edges`` lists ``(a, b)`` pairs,
+    an arrow from the array ``a`` an operation reads to the array ``b`` it makes. ``values`` and
+    ``grads`` map node names to arrays (either may leave nodes out), printed rounded to
+    ``decimals``. Nodes of the bottom row get their numbers below them, the others above, so
+    that the numbers stay clear of the edges between the rows. Returns the nodes' text artists.
+
+    >>> ax = new_figure(3, 2).add_subplot()
+    >>> nodes = computational_graph(ax, {"x": (0, 1), "y": (1, 1)}, [("x", "y")],
+    ...                             values={"x": [1.0, -0.004]}, grads={"y": [[2.0]]})
+    >>> [t.get_text() for t in ax.texts if t.get_text() and t not in nodes]  # the numbers
+    ['[1. 0.]', '[[2.]]']
+    >>> computational_graph(ax, {"x": (0, 1)}, [("x", "z")])
+    Traceback (most recent call last):
+    ValueError: edges must join nodes of positions; got ('x', 'z') with 'z' not among ['x']
+    """
+    values, grads = values or {}, grads or {}
+    for edge in edges:
+        if not isinstance(edge, tuple | list) or len(edge) != 2:
+            raise ValueError(f"edges must be (from, to) pairs; got {edge!r}")
+        missing = [name for name in edge if name not in positions]
+        if missing:
+            raise ValueError(
+                f"edges must join nodes of positions; got {tuple(edge)!r} with {missing[0]!r} "
+                f"not among {sorted(positions)}"
+            )
+    arrow = {"arrowstyle": "->", "color": "0.5", "shrinkA": 14, "shrinkB": 14}
+    for a, b in edges:
+        ax.annotate("", positions[b], positions[a], arrowprops=arrow)
+    circle = {"boxstyle": "circle", "facecolor": "white", "edgecolor": "black"}
+    bottom = min(v for _, v in positions.values())
+    nodes = []
+    for name, (u, v) in positions.items():
+        nodes.append(ax.text(u, v, name, ha="center", va="center", fontsize=11, bbox=circle))
+        side = -1 if v == bottom else 1
+        where = {"ha": "center", "va": "top" if side < 0 else "bottom", "fontsize": 8}
+        if name in values:
+            ax.text(u, v + side * 0.12, _rounded(values[name], decimals), **where)
+        if name in grads:
+            ax.text(u, v + side * 0.42, _rounded(grads[name], decimals), color="tab:red", **where)
+    ax.axis("off")
+    return nodes

@@ -183,7 +183,7 @@ def check_size(entries: int, what: str) -> None:
         )
 
 
-def layout(params: object):
+def params_signature(params: object):
     """What a check of a parameter dict's keys, shapes and dtypes reads, as one hashable key.
 
     None unless ``params`` is a dict of plain NumPy arrays (a list or a subclass is checked in
@@ -191,9 +191,11 @@ def layout(params: object):
     the key stays the same: same names, types, dtypes and shapes give the same verdict, and
     finding this out costs a few microseconds instead of a few dozen.
 
-    >>> key = layout({"W": np.zeros((2, 3)), "b": np.zeros(3)})
-    >>> key == layout({"W": np.ones((2, 3)), "b": np.ones(3)}), key == layout({"W": [[0.0]]})
-    (True, False)
+    >>> key = params_signature({"W": np.zeros((2, 3)), "b": np.zeros(3)})
+    >>> key == params_signature({"W": np.ones((2, 3)), "b": np.ones(3)})
+    True
+    >>> key == params_signature({"W": [[0.0]]})
+    False
     """
     if type(params) is not dict:
         return None

@@ -24,7 +24,7 @@ from ._checks import (
     check_finite_param,
     check_shape,
     check_size,
-    layout,
+    params_signature,
 )
 from .layers import affine, softmax_loss
 from .layers.affine import AffineCache
@@ -126,7 +126,7 @@ class TwoLayerNet:
         self.activation = ReLU(self.relu_at_zero) if activation is None else activation
         dtype = as_float_dtype(dtype)
         self._rng = np.random.default_rng(as_seed(seed))
-        self._passed = (None, None)  # the layout of the last parameters that passed, and (D, C)
+        self._passed = (None, None)  # the signature of the last parameters that passed, and (D, C)
         normal = self._rng.standard_normal
         self.params = {
             "W1": (std * normal((D, H))).astype(dtype),
@@ -165,9 +165,9 @@ class TwoLayerNet:
         """The sizes (D, C) of checked parameters; ``finite``: no NaN or infinity either.
 
         Without ``finite``, a dict whose names, shapes and dtypes are those of the last check
-        that passed is not checked again (see :func:`~backprop_core._checks.layout`).
+        that passed is not checked again (see :func:`~backprop_core._checks.params_signature`).
         """
-        key = layout(self.params)
+        key = params_signature(self.params)
         if not finite and key is not None and key == self._passed[0]:
             return self._passed[1]
         sizes = self._check_params_in_full(finite)

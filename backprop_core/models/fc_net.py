@@ -21,7 +21,7 @@ from .._checks import (
     as_seed,
     check_finite_param,
     check_shape,
-    layout,
+    params_signature,
 )
 from ..layers import softmax_loss
 from . import stack
@@ -29,7 +29,7 @@ from . import stack
 NORMALIZATIONS = (None, "batchnorm", "layernorm")
 
 
-_PASSED: set = set()  # layouts that passed check_params: the same layout passes again
+_PASSED: set = set()  # signatures of params that passed check_params: they pass again
 
 
 def check_params(params, expected, dtype) -> None:
@@ -38,9 +38,9 @@ def check_params(params, expected, dtype) -> None:
     Their values are not scanned here (a pass over every weight at every step): a model calls
     :func:`check_scores`, which looks for the non-finite parameter only when the scores are not
     finite. A dict of the same names, shapes and dtypes as one that passed before is not checked
-    again (see :func:`~backprop_core._checks.layout`).
+    again (see :func:`~backprop_core._checks.params_signature`).
     """
-    key = layout(params)
+    key = params_signature(params)
     if key is not None:
         key = (key, tuple(expected.items()), np.dtype(dtype))
         if key in _PASSED:

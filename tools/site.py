@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK = ROOT / "workbook"
 NODE = ROOT / "build" / "node"
 TEMPLATE = Path(__file__).resolve().parent / "site_template"
-# What the pages load, from npm: the versions go with ipywidgets 8 and JupyterLab 4.
-NPM_PACKAGES = ("requirejs@2", "mathjax@3", "@jupyter-widgets/html-manager@1")
+# What the pages load, from npm, at the versions the offline test last passed with (the widget
+# manager's 1.x goes with ipywidgets 8): a new release changes the site only when pinned here.
+NPM_PACKAGES = ("requirejs@2.3.8", "mathjax@3.2.2", "@jupyter-widgets/html-manager@1.0.15")
 # asset in the site: (package folder in node_modules, files kept). MathJax is its combined TeX
 # component with SVG output (no font files to load) and the component folders it loads on demand.
 ASSETS = {

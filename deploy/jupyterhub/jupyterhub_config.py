@@ -51,6 +51,9 @@ c.Spawner.environment = {
     # which Jupyter reads before the environment's own configuration
     "JUPYTER_CONFIG_PATH": str(HERE / "student-config"),
 }
+# JupyterLab's defaults for students (student-settings/overrides.json): no "Jupyter news?" question
+# and no update check on their first visit; a student can still change both in the settings
+c.Spawner.args = [f"--LabApp.app_settings_dir={HERE / 'student-settings'}"]
 c.Spawner.default_url = "/lab/tree/workbook/00-Start-Here.ipynb"
 c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60  # the first start imports NumPy, SymPy and Matplotlib

@@ -4,9 +4,10 @@ The class configuration is loaded as it is; on top of it the test sets what a ma
 real users needs: JupyterHub's dummy authenticator, the SimpleLocalProcessSpawner (one home
 folder per user under a temporary folder, every server run as the same system user) and free
 ports. configurable-http-proxy comes from npm into build/node (``make hub-proxy``), never global.
-Two users log in from Chromium at the same time, each runs notebook 05 and moves its slider,
-and neither can reach the other's files through the hub. The start time, each user's memory and
-the slider latency are printed, never asserted.
+Two users log in from Chromium at the same time, each runs notebook 05, moves its slider and
+saves it (no news question is asked; the copy is unpaired from its Markdown twin, so no .md file
+appears), and neither can reach the other's files through the hub. The start time, each user's
+memory and the slider latency are printed, never asserted.
 """
 
 import contextlib
@@ -60,7 +61,7 @@ def proxy():
                 prefix,
                 "--no-audit",
                 "--no-fund",
-                "configurable-http-proxy",
+                "configurable-http-proxy@5.3.0",  # as make hub-proxy installs it
             ],
             check=True,
             capture_output=True,
@@ -85,17 +86,15 @@ c.JupyterHub.db_url = "sqlite:///{state}/hub.sqlite"
 c.JupyterHub.cookie_secret_file = "{state}/cookie_secret"
 c.JupyterHub.pid_file = "{state}/hub.pid"
 # the browser test drives JupyterLab through window.jupyterapp, every cell rendered
-c.Spawner.args = ["--LabApp.expose_app_in_browser=True"] + {root_flag!r}
+c.Spawner.args = list(c.Spawner.args) + ["--LabApp.expose_app_in_browser=True"] + {root_flag!r}
 c.Spawner.environment.update({{"JUPYTERLAB_SETTINGS_DIR": {settings!r}}})
 """
 
 
 def _lab_settings(folder: Path) -> None:
-    """The settings tools.lab gives its JupyterLab: no windowing, no news toast."""
-    for plugin, settings in (
-        ("notebook-extension/tracker", {"windowingMode": "none"}),
-        ("apputils-extension/notification", {"fetchNews": "false"}),
-    ):
+    """A setting for the browser test alone: no windowing, so every cell is in the page. (No
+    news question is the class configuration's own setting, and tested as such.)"""
+    for plugin, settings in (("notebook-extension/tracker", {"windowingMode": "none"}),):
         path = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(settings))
@@ -253,6 +252,18 @@ def test_two_students_on_one_hub(hub, browser):
                 assert latency is not None, f"{user}'s explorer did not answer a slider move"
                 assert readout_text(pages[user]) != before[user]
                 latencies[user].append(latency)
+
+        for user in USERS:  # no news question; saving writes the notebook, no Markdown twin
+            assert "Jupyter news" not in pages[user].inner_text("body")
+            pages[user].evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        for user in USERS:
+            saved = hub["homes"] / user / NOTEBOOK
+            pages[user].wait_for_function(
+                "() => !document.querySelector('.jp-mod-current.jp-mod-dirty')", timeout=30_000
+            )
+            assert "jupytext" not in json.loads(saved.read_text())["metadata"]
+            twins = sorted(p.name for p in saved.parent.glob("*.md"))
+            assert twins == [], f"saving wrote Markdown twins into {user}'s workbook: {twins}"
 
         # each writes a file; neither sees the other's through the hub
         for user in USERS:

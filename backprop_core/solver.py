@@ -226,6 +226,8 @@ class Solver:
             raise ValueError(
                 f"model.loss must return grads[{name!r}] of shape {w.shape}; got {got}"
             )
+        # numbers, all finite: refused here with one message, whichever path the step takes below
+        dw = as_float_array(dw, f"grads[{name!r}]")
         config = self.optim_configs[name]
         if (
             self.kernel_ready
@@ -233,8 +235,6 @@ class Solver:
             and type(w) is np.ndarray
             and dw.dtype == w.dtype
         ):
-            if not np.isfinite(dw).all():
-                raise ValueError(f"grads[{name!r}] must be finite; it holds NaN or infinity")
             return self.kernel(w, dw, config)
         result = self.update_rule(w, dw, config)
         if not (isinstance(result, tuple) and len(result) == 2):

@@ -96,12 +96,16 @@ def measure(viewport: str, moves: int, chromium: str) -> None:
             open_notebook(page, name)
             run_all_cells(page)
             texts, images, decodes = [], [], []
-            keys, shown = ["ArrowRight", "ArrowLeft"], (0, 0)
+            keys, shown, unanswered = ["ArrowRight", "ArrowLeft"], (0, 0), 0
             while len(texts) < moves:  # back and forth; at an end of the range, turn round
                 text, image, decode, *shown = press(page, move.handle, keys[len(texts) % 2])
                 if text is None:
+                    unanswered += 1
+                    if unanswered == 2:  # neither direction changed the readout
+                        raise RuntimeError(f"{builder}'s first slider answers no key press")
                     keys.reverse()
                     continue
+                unanswered = 0
                 texts.append(text)
                 if image is not None:
                     images.append(image)

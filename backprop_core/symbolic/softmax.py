@@ -139,6 +139,24 @@ def softmax_hessian_quadratic_form(C: int = 3) -> tuple[sp.Expr, sp.Expr, sp.Exp
     return form, variance, sp.simplify(form - variance)
 
 
+def in_probabilities(expr: sp.Expr, C: int = 3) -> sp.Expr:
+    """``expr`` with each softmax fraction ``exp(f_k) / (exp(f_0) + ... )`` of ``C`` scores
+    written as the positive symbol ``p_k``: how a derivation reads once the probabilities have
+    names (``softmax_hessian_quadratic_form``'s variance becomes a sum of ``p_k`` times squares).
+
+    >>> form, variance, _ = softmax_hessian_quadratic_form(2)
+    >>> sorted(map(str, in_probabilities(variance, 2).free_symbols))  # no f_k is left
+    ['p_0', 'p_1', 'v_{0}', 'v_{1}']
+    """
+    classes = as_count(C, "C")
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"expr must be a SymPy expression; got {type(expr).__name__}")
+    f = symbol_array("f", (classes,))
+    total = sum(sp.exp(s) for s in f)
+    p = sp.symbols(f"p_0:{classes}", positive=True)
+    return expr.subs({sp.exp(f[k]) / total: p[k] for k in range(classes)})
+
+
 # -- the rows of verify_all ------------------------------------------------------------------------
 
 

@@ -87,9 +87,9 @@ def sgd(
         if epoch_ends:  # the minibatch's accuracy before this step's update, as cs231n records it
             history["train_acc_history"].append(_accuracy(loss(X_batch), y_batch))
         for name, param in params.items():
-            grad = grads[name]  # this step's own array: scale it in place
-            grad *= learning_rate
-            param -= grad
+            # a new array for the step: the loss's gradient arrays are the loss's, and one may even
+            # be the parameter itself (the gradient of |w|^2 / 2 is w)
+            param -= learning_rate * grads[name]
         history["loss_history"].append(value)
         if verbose and it % 100 == 0:
             print(f"iteration {it} / {num_iters}: loss {value:.6f}")

@@ -1,0 +1,202 @@
+"""What :mod:`backprop_core.gradcheck` promises: cs231n's scale with its bounds included, the
+caller's step used everywhere, kinks counted and used, and float32 arrays accepted.
+
+The central difference of ``v**3`` at ``v`` is ``3 v**2 + h**2`` exactly (the ``v**3`` terms
+cancel), so a cubic tells which step a check used; ``(v - x)**3`` at ``x`` gives ``h**2`` alone.
+"""
+
+import numpy as np
+import pytest
+
+from backprop_core import TwoLayerNet
+from backprop_core.gradcheck import (
+    gradcheck,
+    numerical_gradient,
+    numerical_gradient_array,
+    rel_error,
+    verdict,
+)
+
+# -- the verdict's scale: each bound belongs to the better word ------------------------------------
+
+
+def above(bound):
+    return float(np.nextafter(bound, np.inf))
+
+
+@pytest.mark.parametrize(
+    ("error", "kinks", "word"),
+    [
+        (0.0, 0, "good"),
+        (1e-7, 0, "good"),
+        (above(1e-7), 0, "suspicious"),
+        (1e-7, 2, "good"),
+        (above(1e-7), 2, "acceptable at kinks"),
+        (1e-4, 1, "acceptable at kinks"),
+        (above(1e-4), 1, "suspicious"),
+        (1e-4, 0, "suspicious"),
+        (1e-2, 0, "suspicious"),
+        (1e-2, 5, "suspicious"),
+        (above(1e-2), 0, "wrong"),
+        (above(1e-2), 5, "wrong"),
+    ],
+)
+def test_verdict_bounds_are_inclusive(error, kinks, word):
+    """cs231n: at most 1e-7 is good, up to 1e-4 acceptable at kinks; above 1e-2 wrong."""
+    assert verdict(error, kinks) == word
+
+
+# -- a model of one's own: the report uses the caller's h and the model's kink counts ------------
+
+
+class Cubic:
+    """``L = sum(w**3)`` with its exact gradient, and a kink count the test chooses."""
+
+    def __init__(self, kinks, dtype=np.float64):
+        self.params = {"w": np.array([1.0, -2.0, 0.5], dtype=dtype)}
+        self.kinks = kinks
+        self.asked = []  # the h of every kinks_within call
+
+    def loss(self, X, y, reg=0.0):
+        w = self.params["w"].astype(np.float64)
+        return float(np.sum(w**3)), {"w": (3 * w**2).astype(self.params["w"].dtype)}
+
+    def kinks_within(self, X, h):
+        self.asked.append(h)
+        return {"w": self.kinks}
+
+
+@pytest.mark.parametrize("h", [1e-2, 3e-3])
+@pytest.mark.parametrize(("kinks", "word"), [(0, "suspicious"), (3, "acceptable at kinks")])
+def test_gradcheck_uses_the_callers_step_and_the_models_kinks(h, kinks, word):
+    model = Cubic(kinks)
+    w = model.params["w"].copy()
+    (row,) = gradcheck(model, np.zeros((2, 1)), [0, 1], h=h).rows
+    # the central difference with this h, written out: 3 w**2 + h**2
+    expected = rel_error(3 * w**2, 3 * w**2 + h**2)
+    assert 1e-7 < expected <= 1e-4  # where kinks decide the word
+    assert row.rel_error == pytest.approx(expected, rel=1e-6)
+    assert model.asked == [h]
+    assert (row.kinks, row.verdict) == (kinks, word)
+    np.testing.assert_array_equal(model.params["w"], w)  # put back
+
+
+def test_a_float32_model_of_ones_own_is_checked_in_float64():
+    model = Cubic(0, dtype=np.float32)
+    report = gradcheck(model, np.zeros((2, 1)), [0, 1], h=1e-5)
+    assert report.in_float64 and report.ok
+    assert model.params["w"].dtype == np.float32
+
+
+# -- a two-layer net: how many ReLU inputs a step of h can push across 0 ---------------------------
+
+
+def reach_counts(X, y1, h):
+    """Counted entry by entry: W1[i, j] moves y1[n, j] by h * X[n, i]; b1[j] moves it by h."""
+    w1 = b1 = 0
+    for n, row in enumerate(y1):
+        reach = max(h * abs(value) for value in X[n])
+        w1 += sum(abs(value) < reach for value in row)
+        b1 += sum(abs(value) < h for value in row)
+    return {"W1": int(w1), "b1": int(b1), "W2": 0, "b2": 0}
+
+
+def test_gradcheck_reports_the_kinks_each_parameter_can_cross():
+    h = 1e-4
+    net = TwoLayerNet(3, 4, 3, std=1.0, seed=2)
+    X = np.random.default_rng(4).standard_normal((5, 3))
+    X[0] = [3.0, -0.5, 1.0]
+    y1 = X @ net.params["W1"]
+    net.params["b1"] = -y1[0] + np.array([0.5e-4, 2e-4, -0.2e-4, 1.0])  # near 0 in row 0
+    expected = reach_counts(X, net.forward(X).y1, h)
+    assert expected["W1"] > expected["b1"] > 0  # the two reaches differ here
+    report = gradcheck(net, X, [0, 1, 2, 0, 1], h=h)
+    assert {row.name: row.kinks for row in report.rows} == expected
+    assert net.kinks_within(X, h) == {"W1": expected["W1"], "b1": expected["b1"]}
+
+
+@pytest.mark.parametrize(
+    ("b1", "W1_count", "b1_count"),
+    [
+        (float(np.nextafter(1e-5, 0)), 8, 8),
+        (1e-5, 8, 0),  # exactly h: not below the reach of a step in b1
+        (float(np.nextafter(2e-5, 0)), 8, 0),
+        (2e-5, 0, 0),  # exactly h * max|X|: not below the reach of a step in W1
+        (-1e-5, 8, 0),
+    ],
+)
+def test_a_kink_counts_when_it_lies_strictly_within_reach(b1, W1_count, b1_count):
+    net = TwoLayerNet(3, 4, 2, seed=0)
+    net.params["W1"] = np.zeros((3, 4))
+    net.params["b1"] = np.full(4, b1)  # y1 = X W1 + b1 = b1 exactly, in each of 2 x 4 entries
+    X = np.full((2, 3), -2.0)  # a step h in W1 moves y1 by 2h
+    assert net.kinks_within(X, 1e-5) == {"W1": W1_count, "b1": b1_count}
+
+
+# -- the step: h > 0, used as given; by default the documented one ---------------------------------
+
+
+def model_and_data():
+    net = TwoLayerNet(3, 4, 2, std=0.5, seed=0)
+    return net, np.ones((2, 3)), [0, 1]
+
+
+@pytest.mark.parametrize("h", [0.0, -1e-5, -5e-324])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda h: gradcheck(*model_and_data(), h=h),
+        lambda h: numerical_gradient(lambda v: float(v.sum()), np.ones(2), h=h),
+        lambda h: numerical_gradient_array(lambda v: v, np.ones(2), np.ones(2), h=h),
+        lambda h: model_and_data()[0].kinks_within(np.ones((2, 3)), h),
+    ],
+    ids=["gradcheck", "numerical_gradient", "numerical_gradient_array", "kinks_within"],
+)
+def test_a_step_that_is_not_positive_is_refused(call, h):
+    with pytest.raises(ValueError, match=r"h must be > 0"):
+        call(h)
+
+
+@pytest.mark.parametrize("h", [1e-2, 1e-3])
+def test_numerical_gradients_use_the_step_given(h):
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(
+        numerical_gradient(lambda v: float(np.sum(v**3)), x, h=h), 3 * x**2 + h**2, rtol=1e-9
+    )
+    dout = np.array([1.0, 2.0])
+    np.testing.assert_allclose(
+        numerical_gradient_array(lambda v: v**3, x, dout, h=h), dout * (3 * x**2 + h**2), rtol=1e-9
+    )
+
+
+def documented_step(x):
+    """The module's docstring: float64 max(1e-5, |x| sqrt(eps)); float32 eps^(1/3) max(1, |x|)."""
+    eps = float(np.finfo(x.dtype).eps)
+    size = abs(float(x))
+    return max(1e-5, size * eps**0.5) if x.dtype == np.float64 else eps ** (1 / 3) * max(1, size)
+
+
+@pytest.mark.parametrize(
+    "x", [np.float64(0.0), np.float64(0.5), np.float64(1e6), np.float32(0.5), np.float32(1e3)]
+)
+def test_the_default_step_follows_the_dtype_and_size_of_x(x):
+    centre = float(x)
+    grad = numerical_gradient(lambda v: float((float(v[0]) - centre) ** 3), np.array([x]))
+    assert grad.dtype == x.dtype
+    assert np.sqrt(float(grad[0])) == pytest.approx(documented_step(x), rel=1e-3)
+
+
+@pytest.mark.parametrize("fn", ["numerical_gradient", "numerical_gradient_array"])
+def test_float32_arrays_are_accepted_and_stay_float32(fn):
+    x = np.array([[0.5, -1.5], [2.0, 0.25]], dtype=np.float32)
+    before = x.copy()
+    if fn == "numerical_gradient":
+        grad = numerical_gradient(lambda v: float(np.sum(v.astype(float) ** 2)), x)
+        expected = 2 * x
+    else:
+        dout = np.array([[1.0, -1.0], [0.5, 2.0]], dtype=np.float32)
+        grad = numerical_gradient_array(lambda v: v.astype(float) ** 2, x, dout)
+        expected = 2 * x * dout
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, expected, rtol=1e-4)
+    np.testing.assert_array_equal(x, before)

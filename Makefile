@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test test-fast fuzz lint bench notebooks html screenshots clean course hub-proxy site app
+.PHONY: lab test test-fast fuzz lint bench notebooks html screenshots clean course hub-proxy site app \
+	mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,18 @@ test-fast: $(STAMP)
 # 500 random activation texts from the allowed grammar, each accepted or refused within the budget.
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q -m fuzz tests
+
+# Mutation testing of the engine (README, "Mutation testing"; not part of make test): mutmut
+# changes the engine's code one small edit at a time and runs the fast lane's tests and doctests
+# that reach each change; then tools/mutation_report prints the score per module and the
+# survivors. Results stay in mutants/, so a second run only retests functions that changed.
+#   make mutation                                one run over every engine module
+#   make mutation MODULE=backprop_core.training  rerun one module (and its submodules)
+MODULE ?=
+mutation: $(STAMP)
+	$(BIN)/python -c "import mutmut" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[mutation]'
+	nice -n 15 $(BIN)/mutmut run $(if $(MODULE),'$(MODULE).*')
+	$(BIN)/python -m tools.mutation_report $(if $(MODULE),--module $(MODULE))
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_engine
@@ -72,11 +85,11 @@ course: $(STAMP)
 # JupyterHub's configurable-http-proxy from npm, into build/node (deploy/jupyterhub/README.md).
 hub-proxy: build/node/node_modules/.bin/configurable-http-proxy
 build/node/node_modules/.bin/configurable-http-proxy:
-	npm install --prefix build/node --no-audit --no-fund configurable-http-proxy
+	npm install --prefix build/node --no-audit --no-fund configurable-http-proxy@5.3.0
 
-# Export the committed notebooks to HTML, widget state embedded, into build/html.
-html: $(STAMP)
-	$(BIN)/jupyter nbconvert --to html --output-dir build/html $(NOTEBOOKS)
+# The HTML export is the offline site: plain nbconvert pages would load MathJax, require.js and
+# the widget manager from CDNs and show raw LaTeX and empty explorers offline.
+html: site
 
 # The workbook as linked pages in build/site that need no network: index from notebook 00's map,
 # MathJax, require.js and the widget manager from npm into build/node, copied beside the pages.

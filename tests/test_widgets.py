@@ -177,6 +177,85 @@ def test_forward_explorer_axes_follow_the_bars_and_colour_them_by_sign():
     assert ex.fig.axes[2].get_ylim()[1] > 15  # beyond the old fixed range at scale 5
 
 
+def count_full_draws(ex) -> list:
+    """Record each draw of ``ex``'s whole figure (not the blits of its artists) in the list."""
+    draws, draw = [], ex.fig.canvas.draw
+    ex.fig.canvas.draw = lambda *args, **kwargs: draws.append(1) or draw(*args, **kwargs)
+    return draws
+
+
+def full_redraw(ex) -> bytes:
+    """``ex``'s image drawn again from nothing in its kept layout: the oracle for a blitted one."""
+    ex.invalidate(layout=False)
+    ex.refresh()
+    return ex.png()
+
+
+def test_forward_explorer_redraws_only_its_y_axes_when_a_range_crosses_a_step():
+    """A move that takes a y-range across a 1-2-5 step redraws the y-axes, not the figure: the
+    image is the one a full redraw gives (no tick label of the old range left), every bar lies
+    inside its axes, and only the axes whose range changed have new ticks."""
+    ex = widgets.forward_explorer().set(x0=-1.0, x1=0.5)
+    draws, crossings = count_full_draws(ex), 0
+    for scale in (1.0, 2.6, 5.0, 0.1, 3.3):
+        before = [ax.get_ylim() for ax in ex.fig.axes]
+        ex.controls["scale"].value = scale  # as a browser moves it
+        after = [ax.get_ylim() for ax in ex.fig.axes]
+        crossed = [k for k in range(4) if after[k] != before[k]]
+        for ax in ex.fig.axes:
+            low, high = ax.get_ylim()
+            assert all(low <= bar.get_height() <= high for bar in ax.patches), scale
+        if crossed:
+            assert draws == [], f"scale {scale}: the whole figure was drawn"
+            assert ex.png() == full_redraw(ex), f"scale {scale}: differs from a full redraw"
+            draws.clear()
+            crossings += 1
+    assert crossings >= 3, "the moves should take y2's range across several steps"
+    ticks = [ax.get_yticks()[-1] for ax in ex.fig.axes[:3]]
+    assert [ax.get_ylim()[1] for ax in ex.fig.axes[:3]] == pytest.approx(ticks)
+
+
+def test_depth_explorer_redraws_only_the_axes_whose_range_changed():
+    """Moves of the depth and the scale redraw the axes they change, never the whole figure; the
+    image is then the one a full redraw gives, and every point lies inside its axes' range,
+    whose ends are whole decades."""
+    ex = widgets.depth_explorer()
+    draws = count_full_draws(ex)
+    for name, value in (("depth", 11), ("depth", 12), ("scale", 0.1), ("depth", 30)):
+        ex.controls[name].value = value
+        assert draws == [], f"{name} = {value}: the whole figure was drawn"
+        assert ex.png() == full_redraw(ex), f"{name} = {value}: differs from a full redraw"
+        draws.clear()
+        for ax in ex.fig.axes:
+            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+            assert np.log10([y0, y1]) == pytest.approx(np.round(np.log10([y0, y1])))
+            for line in ax.lines:
+                assert x0 < line.get_xdata().min() and line.get_xdata().max() < x1
+                assert y0 < line.get_ydata().min() and line.get_ydata().max() < y1
+
+
+def test_depth_explorer_computes_a_setting_once_and_leaves_blas_as_it_was(monkeypatch):
+    """Moving back to a setting seen before builds no net (its statistics are kept); the one
+    BLAS thread used while computing is given back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    from backprop_core.widgets import depth as depth_module
+
+    threads = [lib["num_threads"] for lib in threadpool_info()]
+    built = []
+    deep_net = depth_module.deep_net
+    monkeypatch.setattr(
+        depth_module, "deep_net", lambda *a, **k: built.append(1) or deep_net(*a, **k)
+    )
+    ex = widgets.depth_explorer()
+    start = ex.summary(), ex.png()
+    ex.set(depth=12)
+    ex.set(depth=10)
+    assert len(built) == 2, "the starting setting was computed again"
+    assert (ex.summary(), ex.png()) == start
+    assert [lib["num_threads"] for lib in threadpool_info()] == threads
+
+
 def test_readout_is_large_and_wraps():
     ex = relu_explorer()
     assert "font-size:15px" in ex.readout.value and "pre-wrap" in ex.readout.value
@@ -441,3 +520,181 @@ def test_sign_colours_follow_the_diverging_map():
     assert positive[0] > positive[2] and negative[2] > negative[0]
     assert plots.signed_limits(np.zeros((2, 2))) == (-1.0, 1.0)
     assert plots.signed_limits([[0.5, -3.0]]) == (-3.0, 3.0)
+
+
+# -- layout: every text of a figure inside it and clear of the others ------------------------------
+
+
+def drawn_tick_labels(axis):
+    """The tick labels ``axis`` showed at its figure's last draw: those of ticks inside its view
+    (matplotlib keeps labels of ticks beyond the limits, formatted but not drawn)."""
+    scale = axis.get_transform()  # the view compared where ticks are placed (log axes: exponents)
+    low, high = sorted(scale.transform(axis.get_view_interval()))
+    slack = 1e-9 * (high - low)
+    labels = []
+    for locs, ticks in (
+        (axis.get_majorticklocs(), axis.get_major_ticks),
+        (axis.get_minorticklocs(), axis.get_minor_ticks),
+    ):
+        for tick, loc in zip(ticks(len(locs)), locs, strict=True):
+            if tick.get_visible() and low - slack <= scale.transform([loc])[0] <= high + slack:
+                labels += [tick.label1, tick.label2]
+    return labels
+
+
+def drawn_texts(ax):
+    """Every text of ``ax`` with something to read: its titles and placed texts (its Text
+    children), axis labels and offsets, and the tick labels it drew."""
+    texts = [child for child in ax.get_children() if isinstance(child, matplotlib.text.Text)]
+    for axis in (ax.xaxis, ax.yaxis):
+        if ax.axison and axis.get_visible():  # else neither labels nor ticks are drawn
+            texts += [axis.label, axis.offsetText, *drawn_tick_labels(axis)]
+    return [text for text in texts if text.get_visible() and text.get_text().strip()]
+
+
+def text_boxes(fig):
+    """``(owner, text, box)`` for each text of ``fig`` as last drawn: ``owner`` is the index of
+    its axes in ``fig.axes`` (colour bars are axes too) or ``"figure"`` for figure texts and a
+    suptitle; ``box`` its extent in image pixels, measured with the renderer of that draw, so an
+    animated title (drawn over the cached background, outside the layout) is where it shows."""
+    renderer = fig.canvas.get_renderer()
+    owned = [
+        (k, text) for k, ax in enumerate(fig.axes) if ax.get_visible() for text in drawn_texts(ax)
+    ]
+    owned += [
+        ("figure", text) for text in fig.texts if text.get_visible() and text.get_text().strip()
+    ]
+    return [(owner, text, text.get_window_extent(renderer)) for owner, text in owned]
+
+
+def layout_problems(fig, gap=1.0):
+    """What a reader would see cut off or run together in ``fig`` as last drawn, one line each.
+
+    A text (title, axis label, tick label, offset, placed text, figure text) reaching beyond the
+    figure; two texts closer than ``gap`` CSS pixels; a text of one axes (or of the figure) over
+    another axes' area.
+    """
+    renderer = fig.canvas.get_renderer()
+    pad = gap / 2 * fig.dpi / plots.CSS_DPI  # half the gap around each box, in image pixels
+    boxes = text_boxes(fig)
+    areas = [
+        (k, ax.get_window_extent(renderer)) for k, ax in enumerate(fig.axes) if ax.get_visible()
+    ]
+
+    def name(owner, text):
+        return f"{text.get_text()!r} of {'the figure' if owner == 'figure' else f'axes {owner}'}"
+
+    width, height = fig.canvas.get_width_height()
+    problems = []
+    for k, (owner, text, box) in enumerate(boxes):
+        if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5:
+            spans = ", ".join(f"{v:.0f}" for v in box.extents)
+            problems.append(f"{name(owner, text)} is cut off: ({spans}) of ({width}, {height})")
+        for other, other_text, other_box in boxes[k + 1 :]:
+            if box.padded(pad).overlaps(other_box.padded(pad)):
+                problems.append(f"{name(owner, text)} meets {name(other, other_text)}")
+        problems += [
+            f"{name(owner, text)} lies over the area of axes {j}"
+            for j, area in areas
+            if j != owner and box.padded(pad).overlaps(area)
+        ]
+    return problems
+
+
+def test_layout_problems_finds_texts_cut_off_run_together_or_over_a_panel():
+    """The check on a figure laid out once and then given longer texts, as an explorer's layout
+    is kept after its first draw: it finds each fault, then none once the figure is laid out."""
+    fig = plots.new_figure(3, 1.5)
+    left, right = fig.subplots(1, 2)
+    right.set_title("right")
+    plots.png(fig)
+    fig.set_layout_engine("none")  # what Explorer._render does after its first draw
+    left.set_title("a title far too long for its narrow panel")
+    right.set_yticks([0.5, 2.0], ["a long tick label", "beyond"])
+    right.set_ylim(0, 1)  # the tick at 2.0 beyond the view: labelled, not drawn
+    plots.png(fig)
+    found = "\n".join(layout_problems(fig))
+    title, tick = "'a title far too long for its narrow panel' of axes 0", "'a long tick label'"
+    assert f"{title} is cut off" in found
+    assert f"{title} meets 'right' of axes 1" in found
+    assert f"{tick} of axes 1 lies over the area of axes 0" in found
+    assert "beyond" not in found  # a label of a tick outside the view is not drawn
+    left.set_title("left")
+    fig.set_layout_engine("constrained")
+    plots.png(fig)
+    assert layout_problems(fig) == []
+
+
+def values_to_try(control):
+    """Every option of a menu; a slider's two ends (a range slider's whole range and each end)."""
+    if isinstance(control, ipywidgets.Dropdown):
+        return list(control.options)
+    if isinstance(control, ipywidgets.FloatRangeSlider | ipywidgets.IntRangeSlider):
+        low, high = control.min, control.max
+        return [(low, high), (low, low), (high, high)]
+    if isinstance(control, ipywidgets.FloatLogSlider):
+        return [control.base**control.min, control.base**control.max]
+    if isinstance(control, ipywidgets.IntSlider | ipywidgets.FloatSlider):
+        return [control.min, control.max]
+    return []  # a text box: typed texts are tried where the explorer is trained
+
+
+def explorer_states(ex):
+    """Move ``ex`` through its opening state, each control alone at each value of
+    :func:`values_to_try` (back to the opening value after), then every control at its far value
+    together; yields what moved."""
+    yield "opening state"
+    for key, control in ex.controls.items():
+        start = control.value
+        for value in values_to_try(control):
+            ex.set(**{key: value})
+            yield f"{key} = {value!r}"
+        ex.set(**{key: start})
+    moved = {}
+    for key, control in ex.controls.items():  # one control can set another's range: read it now
+        value = far_value(control)
+        if value is not None:
+            moved[key] = value
+            ex.set(**{key: value})
+    yield f"together: {moved}"
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_no_text_of_an_explorer_is_cut_off_or_collides(name):
+    """Titles (animated ones too), axis labels and tick labels of every explorer stay inside its
+    figure, 1 CSS pixel clear of each other and of other panels, in its opening state, with each
+    control at the ends of its range or at each option, and with all moved far together (the
+    layout is found once and kept: limits and titles that change later must still fit it)."""
+    ex = getattr(widgets, name)()
+    for state in explorer_states(ex):
+        assert layout_problems(ex.fig) == [], state
+
+
+def test_spiral_explorers_texts_fit_after_training():
+    """The texts a Train press changes: the loss curve's limits (07); the region title, which
+    says when it shows a net trained with another f, and a long typed activation (10)."""
+    ex = training_explorer().set(hidden=20, steps=200).train()
+    assert layout_problems(ex.fig) == [], "07 trained"
+    ex = activation_explorer().train(steps=50)
+    assert layout_problems(ex.fig) == [], "10 trained"
+    for text in ("tanh(x)", "0.5 * x * (1 + tanh(0.7978845608 * (x + 0.044715 * x**3)))"):
+        ex.set(text=text)
+        assert layout_problems(ex.fig) == [], f"10 trained, then f = {text}"
+        ex.set(span=(-10.0, 10.0))
+        assert layout_problems(ex.fig) == [], f"10 trained, then f = {text} on [-10, 10]"
+        ex.set(span=(-4.0, 4.0))
+    ex.train(steps=50)
+    assert layout_problems(ex.fig) == [], "10 trained with the long f"
+
+
+def test_a_new_layout_keeps_the_settings_the_explorer_made_its_figure_with():
+    """``invalidate()`` lays the figure out again with the engine it was built with (05 asks for
+    more room between panels than matplotlib's default), not with a default engine."""
+    ex = relu_explorer()
+    ex.invalidate()
+    engine = ex.fig.get_layout_engine()
+    default = matplotlib.layout_engine.ConstrainedLayoutEngine().get()
+    assert isinstance(engine, matplotlib.layout_engine.ConstrainedLayoutEngine)
+    assert engine.get()["w_pad"] > default["w_pad"]
+    ex.refresh()
+    assert layout_problems(ex.fig) == []

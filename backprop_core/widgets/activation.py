@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 import sympy as sp
+from matplotlib.ticker import MaxNLocator
 from sympy.printing.str import StrPrinter
 
 from .. import plots
@@ -85,25 +86,42 @@ class ActivationExplorer(SpiralExplorer):
 
     def _build_figure(self):
         fig = plots.new_figure(8.4, 2.8)
-        fig.get_layout_engine().set(w_pad=0.2)  # room for wider tick labels: limits will change
         self._ax_f, self._ax_regions = fig.subplots(1, 2)
         (self._f_line,) = self._ax_f.plot([], [], label="f(x)", color="tab:blue")
         (self._d_line,) = self._ax_f.plot([], [], label="f'(x)", color="tab:orange")
         self._ax_f.axhline(0, color="k", lw=0.5)
         self._ax_f.legend(loc="upper left")
         self._ax_f.set_xlabel("x")
+        # at most 6 ticks a step of 1, 2 or 5 apart: labels such as "−0.75" would run together
+        self._ax_f.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         self._draw_regions(self._ax_regions, resolution=100)
         self._ax_regions.set_title(self._regions_title())
+        # laid out once, here, with limits whose tick labels are as long as any f and range give
+        # but the rarest ("−10.2" on x, "−0.05" on y): later limits fit that layout, kept
+        self._ax_f.set(xlim=(-10.5, -9.5), ylim=(-0.15, 0.15), title=_clip("f(x) = " + "x" * 40))
+        fig.canvas.draw()
+        self._room = self._widest_tick_labels()
+        self._engine = fig.get_layout_engine()  # for a label longer still: laid out again
+        fig.set_layout_engine("none")
         return fig
 
     def _regions_title(self) -> str:
-        """What the region panel shows: no net yet, or the net trained with which activation."""
+        """What the region panel shows: no net yet, or the net trained with which activation
+        (one line, as the layout found for the first title has room for one)."""
         if self.net is None:
             return "spiral: not trained yet"
-        title = f"trained with {self._trained_text}"[:40]
         if self.activation is None or self.activation.text != self._trained_text:
-            title += "\n(not with f: press Train)"
-        return title
+            return _clip(f"not with f: trained with {self._trained_text}")
+        return _clip(f"trained with {self._trained_text}")
+
+    def _widest_tick_labels(self) -> tuple[int, int]:
+        """The lengths of the longest x and y tick labels of the f panel's limits (undrawn)."""
+        widest = []
+        for axis in (self._ax_f.xaxis, self._ax_f.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            ticks = [t for t in axis.get_major_locator()() if low <= t <= high]
+            widest.append(max(map(len, axis.get_major_formatter().format_ticks(ticks)), default=0))
+        return widest[0], widest[1]
 
     def _compute(self, values):
         error, activation = None, self.activation
@@ -116,6 +134,8 @@ class ActivationExplorer(SpiralExplorer):
             self._verdict = activation.check() if activation is not None else None
         self.activation = activation
         lo, hi = values["span"]
+        if hi - lo < 1:  # both ends together: a range of width 1 around them
+            lo, hi = (lo + hi) / 2 - 0.5, (lo + hi) / 2 + 0.5
         xs = np.linspace(lo, hi, 200)
         state = {"text": values["text"], "error": error, "xs": xs, "span": (lo, hi)}
         if activation is not None:
@@ -134,8 +154,13 @@ class ActivationExplorer(SpiralExplorer):
             low, high = (finite.min(), finite.max()) if finite.size else (-1.0, 1.0)
             pad = 0.1 * max(high - low, 1.0)
             self._ax_f.set(xlim=s["span"], ylim=(low - pad, high + pad))
-            self._ax_f.set_title(f"f(x) = {self.activation.text}"[:48])
-            self.invalidate(layout=False)  # limits and title changed, the layout did not
+            self._ax_f.set_title(_clip(f"f(x) = {self.activation.text}"))
+            # a layout with room for longer tick labels than any before, else the one found
+            widest = self._widest_tick_labels()
+            if any(w > r for w, r in zip(widest, self._room, strict=True)):  # "−100000"
+                self._room = tuple(max(w, r) for w, r in zip(widest, self._room, strict=True))
+                self.fig.set_layout_engine(self._engine)  # laid out again at the next draw
+            self.invalidate(layout=False)
         title = self._regions_title()
         if title != self._ax_regions.get_title():
             self._ax_regions.set_title(title)
@@ -180,6 +205,11 @@ class ActivationExplorer(SpiralExplorer):
             if act.text != self._trained_text:
                 lines.append(f"  (the regions are of that run: press Train for {act.text!r})")
         return "\n".join(lines)
+
+
+def _clip(title: str, width: int = 40) -> str:
+    """``title`` cut to ``width`` characters, ending in "…" when cut: one panel's width."""
+    return title if len(title) <= width else title[: width - 1] + "…"
 
 
 def activation_explorer(text="x * sigmoid(x)", seed=0) -> ActivationExplorer:

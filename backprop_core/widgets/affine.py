@@ -136,7 +136,7 @@ class BiasExplorer(Explorer):
         M, C = self.rows.shape
         fig = plots.new_figure(8.4, 2.8)
         ax_rows, ax_sum = fig.subplots(1, 2, width_ratios=(1, 1.4))
-        self._rows_img = plots.signed_heatmap(ax_rows, self.rows, "dL/dy, one row per sample")
+        self._rows_img = plots.signed_heatmap(ax_rows, self.rows, "dL/dy (N, C)")
         plots.label_matrix_axes(ax_rows, "sample p", "class j", (M, C))
         self._segments = [
             ax_sum.bar(range(C), np.zeros(C), bottom=np.zeros(C), edgecolor="w", linewidth=0.5)

@@ -4,7 +4,8 @@ An explorer is built by a function (``softmax_explorer()``, ...) and returned, n
 notebook displays it. It can be driven from code: ``ex.set(label=2)`` moves its controls and
 ``ex.summary()`` returns the text the readout shows, so a notebook can print what a move does and
 a test can check it without a browser. The figure is made once and updated through its artists;
-the image shown is that figure rendered to PNG after each change.
+the image shown is that figure rendered to PNG after each change. An axis whose limits follow the
+data is redrawn alone when they change (:meth:`Explorer.follow_limits`), never the whole figure.
 
 Keeping the page and the kernel in step: a slider's front end (noUiSlider) snaps every value it is
 sent to its own grid of steps, computed in floating point, and with ``continuous_update`` on it
@@ -74,8 +75,11 @@ class Explorer:
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.errors = widgets.Output()
         self._animated = []
-        self._background = None
+        self._limited = []  # groups of artists redrawn only when their axes' limits change
+        self._bare = None  # the figure without the animated and the limited artists
+        self._layers = []  # the bare figure with each group drawn, up to it; None: out of date
         self.fig = self._build_figure()
+        self._layout = self.fig.get_layout_engine()  # with the explorer's settings (w_pad, ...)
         self._holding = False
         self.state = None
         for control in self.controls.values():
@@ -133,27 +137,54 @@ class Explorer:
             self._animated.append(artist)
         return artists
 
+    def follow_limits(self, *artists):
+        """Mark a group of artists that change only with their axes' limits (``Axis`` objects:
+        ticks, tick labels, grid and label). They are drawn over the rest of the figure, each
+        group over the groups marked before it, and redrawn alone after :meth:`relimit`, a small
+        part of the time the whole figure takes. Mark what changes least first."""
+        for artist in artists:
+            artist.set_animated(True)  # left out of the whole figure's draw
+        self._limited.append(artists)
+        self._layers.append(None)
+        return artists
+
+    def relimit(self, *artists) -> None:
+        """Redraw, at the next update, the group marked with :meth:`follow_limits` holding any
+        of ``artists`` (the first group if none is given) and the groups over it: call it after
+        changing only the limits of their axes."""
+        for i, group in enumerate(self._limited):
+            if not artists or any(a is b for a in artists for b in group):
+                self._layers[i:] = [None] * (len(self._layers) - i)
+                return
+
     def invalidate(self, layout: bool = True) -> None:
         """Redraw the whole figure, not only the animated artists, at the next update.
 
-        Call it after changing limits, titles or labels; ``layout=False`` keeps the current
-        layout, which is much faster when only limits changed.
+        Call it after changing titles or labels, or limits of axes whose ticks are not marked
+        with :meth:`follow_limits`; ``layout=False`` keeps the current layout, which is much
+        faster.
         """
-        self._background = None
-        if layout:
-            self.fig.set_layout_engine("constrained")
+        self._bare = None
+        self._layers = [None] * len(self._layers)
+        if layout:  # the engine the figure was built with, its settings (w_pad, ...) kept
+            self.fig.set_layout_engine(self._layout)
 
     def _render(self) -> bytes:
         canvas = self.fig.canvas
-        if self._background is None:
-            canvas.draw()  # everything but the animated artists
+        drawn = [layer for layer in self._layers if layer is not None]
+        if self._bare is None:
+            canvas.draw()  # everything but the animated and the limited artists
             self.fig.set_layout_engine("none")  # keep the layout found by the first draw
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._bare = canvas.copy_from_bbox(self.fig.bbox)
             width = f"{plots.css_size(self.fig)[0]}px"  # sharp: not stretched to the page
             if self.image.layout.width != width:
                 self.image.layout.width = width
-        else:
-            canvas.restore_region(self._background)
+        else:  # the figure up to the first group out of date
+            canvas.restore_region(drawn[-1] if drawn else self._bare)
+        for i in range(len(drawn), len(self._limited)):
+            for artist in self._limited[i]:
+                (artist.axes or self.fig).draw_artist(artist)
+            self._layers[i] = canvas.copy_from_bbox(self.fig.bbox)
         for artist in self._animated:
             (artist.axes or self.fig).draw_artist(artist)
         return plots.encode_png(canvas)

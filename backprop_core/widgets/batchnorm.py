@@ -4,8 +4,11 @@ the block structure of the normalisation's Jacobian, for batch norm (train or te
 
 from __future__ import annotations
 
+import math
+
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import Formatter, Locator
 
 from .. import plots
 from .._checks import as_seed
@@ -13,6 +16,43 @@ from ..layers import batchnorm, layernorm
 from .base import Explorer, as_size
 
 KINDS = ("batch norm", "layer norm")
+
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class _Steady(Locator):
+    """Three ticks on a colour bar centred at 0: -m, 0 and m, with m the largest 1, 2 or 5 times
+    a power of ten within 0.8 of the bar's limit, so no label reaches past the bar's ends."""
+
+    def __call__(self):
+        top = 0.8 * max(abs(v) for v in self.axis.get_view_interval())
+        unit = 10.0 ** math.floor(math.log10(top))
+        m = max(k * unit for k in (1, 2, 5) if k * unit <= top)
+        return [-m, 0.0, m]
+
+
+class _Mantissas(Formatter):
+    """Labels of one width whatever the range, for a layout found once: each tick over the power
+    of ten of the largest (``−5``, ``0``, ``5``), the power once above the bar (``×10⁻²``)."""
+
+    power = 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        self.power = math.floor(math.log10(max(abs(v) for v in locs)))
+
+    def __call__(self, x, pos=None):
+        return f"{x / 10**self.power + 0.0:.0f}".replace("-", "\N{MINUS SIGN}")
+
+    def get_offset(self):
+        return f"×10{str(self.power).translate(SUPERSCRIPTS)}" if self.power else ""
+
+
+def _steady(colorbar) -> None:
+    """Give ``colorbar`` the ticks of :class:`_Steady` labelled by :class:`_Mantissas`."""
+    colorbar.set_ticks(_Steady())
+    colorbar.formatter = _Mantissas()
 
 
 class NormExplorer(Explorer):
@@ -61,7 +101,10 @@ class NormExplorer(Explorer):
         ax_j.set_yticks([])
         self._j_axes = ax_j
         self.animate(self._x, self._d, self._c, self._j)
-        # their colour bars follow set_clim: drawn with them, not into the background
+        # their colour bars follow set_clim: drawn with them, not into the background, and
+        # labelled in one width, so a new range fits the layout of the first
+        for image in (self._d, self._c, self._j):
+            _steady(image.colorbar)
         self.animate(*(image.colorbar.ax for image in (self._d, self._c, self._j)))
         return fig
 
@@ -109,6 +152,8 @@ class NormExplorer(Explorer):
         self._j.set_clim(-plots.signed_limit(s["flat"]), plots.signed_limit(s["flat"]))
         self._d.set_clim(-plots.signed_limit(s["dx"]), plots.signed_limit(s["dx"]))
         self._c.set_clim(-plots.signed_limit(s["change"]), plots.signed_limit(s["change"]))
+        for image in (self._d, self._c, self._j):  # set_clim aligns it right, over the panel
+            image.colorbar.ax.yaxis.offsetText.set(x=0, ha="left", va="bottom")
 
     def summary(self):
         """The layer, the moved entry, dx of column 0, which samples' dx moved, the blocks."""

@@ -78,7 +78,7 @@ class ConvExplorer(Explorer):
         }
 
     def _build_figure(self):
-        fig = plots.new_figure(8.4, 6.6)
+        fig = plots.new_figure(9.4, 6.6)  # cells wide enough for the pool input's values
         axes = fig.subplots(3, 4)
         size, xp = self.x.shape[2], self.xp
         lim_x = plots.signed_limit(xp)
@@ -90,7 +90,7 @@ class ConvExplorer(Explorer):
         self._field, self._kernel, self._pixel = _box(ax[0]), _box(ax[1]), _box(ax[2])
         self._kernel.set_bounds(-0.5, -0.5, 3, 3)
         ax = axes[1]
-        plots.signed_heatmap(ax[0], xp, "x that w[u, v] meets", limit=lim_x)
+        plots.signed_heatmap(ax[0], xp, "x seen by w[u, v]", limit=lim_x)
         self._meets = _box(ax[0])
         plots.signed_heatmap(ax[1], self.dout[0, 0], "dout")
         self._pairs = plots.signed_heatmap(

@@ -4,8 +4,13 @@ back, layer by layer (vanishing and exploding gradients)."""
 
 from __future__ import annotations
 
+import functools
+from collections import OrderedDict
+
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import MaxNLocator
+from threadpoolctl import ThreadpoolController
 
 from .. import plots
 from .._checks import as_seed
@@ -16,6 +21,21 @@ INITS = {"fixed": None, "He": "he", "Xavier": "xavier"}  # menu label: deep_net'
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 NORMALIZATIONS = {"none": None, "batchnorm": "batchnorm", "layernorm": "layernorm"}
 MAX_DEPTH = 30
+STEPS = [k * 10**p for p in range(3) for k in (1, 2, 5)]  # decades between y-ticks' ends
+KEPT = 64  # settings whose statistics are kept: moving a slider back costs no computing
+
+
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's view of the BLAS libraries loaded (made once: it inspects every library)."""
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """BLAS on one thread for the products of a move: they are small (200 x 100 by 100 x 100),
+    and on a busy machine OpenBLAS's threads wait for each other (a product ``dout.T @ x`` took
+    28 ms with two threads against 0.1 ms with one)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 class DepthExplorer(Explorer):
@@ -31,6 +51,8 @@ class DepthExplorer(Explorer):
         self.X = rng.standard_normal((N, width))  # unit-normal inputs, (N, width)
         self.y = rng.integers(0, num_classes, N)
         self.width, self.num_classes, self.seed = width, num_classes, seed
+        self._kept = OrderedDict()  # the statistics of recent settings, the latest last
+        self._ranges = None  # the axes' limits drawn
         super().__init__()
 
     def _controls(self):
@@ -60,13 +82,30 @@ class DepthExplorer(Explorer):
         for ax in (self._ax_f, self._ax_b):
             ax.set_yscale("log")
             ax.set_xlabel("layer l")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
             ax.grid(True, which="major", alpha=0.3)
-        self._ax_b.legend(loc="best", fontsize="small")
+        # ticks, grid and labels follow the curves; the x-axes change least, the y-axes over them
+        self.follow_limits(self._ax_f.xaxis, self._ax_b.xaxis)
+        self.follow_limits(self._ax_f.yaxis, self._ax_b.yaxis)
+        # beside the panel, where no curve can run under it, as in the notebook's figure
+        self._ax_b.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
         self.animate(self._h, self._dh, self._dW)
         return fig
 
     def _compute(self, values):
         init = INITS[values["init"]] or values["scale"]
+        # what the statistics depend on: the scale only when it is used
+        key = (*(values[k] for k in ("depth", "init", "activation", "normalization")), init)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return {**self._kept[key], **values}
+        state = self._statistics(values, init)
+        self._kept[key] = state
+        if len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+        return state
+
+    def _statistics(self, values, init):
         net = deep_net(
             [self.width] * values["depth"],
             input_dim=self.width,
@@ -76,7 +115,8 @@ class DepthExplorer(Explorer):
             normalization=NORMALIZATIONS[values["normalization"]],
             seed=self.seed,
         )
-        records = layer_statistics(net, self.X, self.y)
+        with _one_blas_thread():
+            records = layer_statistics(net, self.X, self.y)
         hidden = records[:-1]  # the hidden layers h1 ... h_depth; the scores are left out
         sizes = [self.width] * (values["depth"] + 1) + [self.num_classes]
         return {
@@ -94,14 +134,18 @@ class DepthExplorer(Explorer):
     @staticmethod
     def _limits(*curves):
         """A log range holding the curves, at least three decades wide, so that a steady curve
-        looks steady."""
+        looks steady. Its ends are whole multiples of 1, 2 or 5 decades (the wider the range,
+        the coarser), so that it changes only when a curve crosses one of them."""
         values = np.concatenate(curves)
         values = values[np.isfinite(values) & (values > 0)]
         if values.size == 0:
             return 1e-3, 1e3
         low, high = np.log10(values.min()) - 0.3, np.log10(values.max()) + 0.3
         middle, half = (low + high) / 2, max((high - low) / 2, 1.5)
-        return 10 ** (middle - half), 10 ** (middle + half)
+        step = next(s for s in STEPS if 2 * half <= 10 * s)  # decades
+        return 10.0 ** (step * np.floor((middle - half) / step)), 10.0 ** (
+            step * np.ceil((middle + half) / step)
+        )
 
     def _draw(self):
         s = self.state
@@ -109,10 +153,18 @@ class DepthExplorer(Explorer):
         self._h.set_data(s["layer"], s["h"])
         self._dh.set_data(s["layer"], s["dh"])
         self._dW.set_data(s["layer"], s["dW"])
-        for ax, curves in ((self._ax_f, (s["h"],)), (self._ax_b, (s["dh"], s["dW"]))):
-            ax.set_xlim(0.5, s["depth"] + 0.5)
-            ax.set_ylim(*self._limits(*curves))
-        self.invalidate(layout=False)  # the limits changed: redraw the axes too
+        # the layers shown in steps of 5, so that most moves of the depth keep the x-axis
+        layers = 5 * -(-s["depth"] // 5)
+        ranges = ((0.5, layers + 0.5), self._limits(s["h"]), self._limits(s["dh"], s["dW"]))
+        if ranges == self._ranges:
+            return
+        old, self._ranges = self._ranges, ranges
+        for ax, y_range in zip((self._ax_f, self._ax_b), ranges[1:], strict=True):
+            ax.set_xlim(*ranges[0])
+            ax.set_ylim(*y_range)
+        # only the axes whose limits changed are redrawn, not the whole figure
+        x_changed = old is None or old[0] != ranges[0]
+        self.relimit(self._ax_f.xaxis if x_changed else self._ax_f.yaxis)
 
     def summary(self):
         """Settings, the scales used, std of h, dh and dW at the ends, and the two verdicts."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import ScalarFormatter
 
 from .. import plots
 from .._checks import as_seed
@@ -21,6 +22,14 @@ def _nice_limit(values, least: float) -> float:
     largest = max(float(np.max(np.abs(values))) * 1.1, least)
     power = 10.0 ** np.floor(np.log10(largest))
     return next(k * power for k in (1, 2, 5, 10) if largest <= k * power)
+
+
+class _PaddedFormatter(ScalarFormatter):
+    """Tick labels padded on the left with figure spaces (as wide as a digit) to 4 characters,
+    so that the layout found for the first labels ("-2") holds the widest later ones ("-100")."""
+
+    def __call__(self, x, pos=None):
+        return super().__call__(x, pos).rjust(4, "\u2007")
 
 
 class ForwardExplorer(Explorer):
@@ -69,6 +78,9 @@ class ForwardExplorer(Explorer):
         axes[3].set_ylim(0, 1)
         axes[0].set_xlabel("hidden unit")
         axes[2].set_xlabel("class")
+        for ax in axes[:3]:
+            ax.yaxis.set_major_formatter(_PaddedFormatter())
+        self.follow_limits(*(ax.yaxis for ax in axes[:3]))  # their ranges follow the data
         self.animate(*(bar for bars in self._bars for bar in bars))
         return fig
 
@@ -85,14 +97,15 @@ class ForwardExplorer(Explorer):
 
     def _draw(self):
         s = self.state
-        # the y-ranges follow the data, so no bar runs off its axes (y1 and h1 share theirs)
+        # the y-ranges follow the data, so no bar runs off its axes (y1 and h1 share theirs);
+        # when one changes, only the y-axes are redrawn, not the whole figure
         hidden = _nice_limit(s["y1"], least=1.0)
         limits = [hidden, hidden, _nice_limit(s["y2"], least=1.0), 1.0]
         if limits != self._limits:
             self._limits = limits
             for ax, limit in zip(self._axes[:3], limits, strict=False):
                 ax.set_ylim(-limit, limit)
-            self.invalidate(layout=False)
+            self.relimit()
         for bars, name in zip(self._bars, ("y1", "h1", "y2", "probs"), strict=True):
             for bar, value, colour in zip(bars, s[name], plots.sign_colours(s[name]), strict=True):
                 bar.set_height(value)

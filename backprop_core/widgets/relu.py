@@ -44,6 +44,8 @@ class ReluExplorer(Explorer):
     def _build_figure(self):
         N, H = self.dh1.shape
         fig = plots.new_figure(9.4, 2.9)  # wider than the others: two colour bars
+        # room between a colour bar's tick labels and the next panel's "sample"
+        fig.get_layout_engine().set(w_pad=0.1)
         ax_y, ax_m, ax_j, ax_d = fig.subplots(1, 4, width_ratios=(1, 1, 1, 1))
         # one colour scale for every setting: the largest |y1| the sliders can reach
         reach = self.controls["scale"].max * np.abs(self.X @ self.W1).max()

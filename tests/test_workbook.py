@@ -42,6 +42,17 @@ def test_notebook_structure(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_prose_comes_before_every_code_cell(path):
+    """A reader is told what a cell does before it runs: no code cell follows another (or opens
+    the notebook) without Markdown between them."""
+    kinds = [cell["cell_type"] for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+    unexplained = [
+        i for i, kind in enumerate(kinds) if kind == "code" and (i == 0 or kinds[i - 1] == "code")
+    ]
+    assert unexplained == [], f"code cells {unexplained} follow no prose"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_links_between_notebooks_resolve(path):
     text = " ".join(source(c) for c in cells(path, "markdown"))
     for target in re.findall(r"\]\(([^)#]+\.ipynb)", text):

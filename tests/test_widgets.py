@@ -256,6 +256,27 @@ def test_depth_explorer_computes_a_setting_once_and_leaves_blas_as_it_was(monkey
     assert [lib["num_threads"] for lib in threadpool_info()] == threads
 
 
+def test_explorers_compute_and_train_on_one_blas_thread():
+    """A move's computation and a button's action run on one BLAS thread (small products, which
+    two threads only slow down on a busy machine); the count is given back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    before = blas_threads()
+    ex, seen = relu_explorer(), []
+    compute = ex._compute
+    ex._compute = lambda values: seen.append(blas_threads()) or compute(values)
+    ex.set(bias=0.5)
+    trainer = training_explorer().set(hidden=5, steps=200)
+    fit = trainer._fit
+    trainer._fit = lambda *args: seen.append(blas_threads()) or fit(*args)
+    trainer.train_button.click()
+    assert seen and all(threads == {1} for threads in seen), seen
+    assert blas_threads() == before
+
+
 def test_readout_is_large_and_wraps():
     ex = relu_explorer()
     assert "font-size:15px" in ex.readout.value and "pre-wrap" in ex.readout.value

@@ -21,12 +21,14 @@ the new value.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import math
 import numbers
 from typing import ClassVar
 
 import ipywidgets as widgets
+from threadpoolctl import ThreadpoolController
 
 from .. import plots
 
@@ -195,7 +197,8 @@ class Explorer:
 
     def refresh(self) -> None:
         """Recompute from the controls, then update the readout and the image."""
-        self.state = self._compute(self.values())
+        with one_blas_thread():
+            self.state = self._compute(self.values())
         unchanged = self._draw() is False
         self.readout.value = f"<pre style='{READOUT_STYLE}'>{html.escape(self.summary())}</pre>"
         if not unchanged or not self.image.value:
@@ -218,7 +221,8 @@ class Explorer:
     def _run(self, action) -> None:
         """Run a button's action; an error goes to the error area, as for a control's change."""
         try:
-            action()
+            with one_blas_thread():
+                action()
         except Exception as err:
             self.show_error(err)
 
@@ -274,6 +278,26 @@ SLIDERS = (
 )
 # the readout: legible beside the figure on a projector, long lines wrapped rather than cut
 READOUT_STYLE = "margin:0; font-size:15px; line-height:1.35; white-space:pre-wrap"
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """threadpoolctl's view of the BLAS libraries loaded (made once: it inspects every library)."""
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which NumPy's matrix products run on one BLAS thread, as every explorer
+    computes: its products are small, and on a busy machine (a class's shared server, a test run)
+    OpenBLAS's threads wait for each other (notebook 14's ``dout.T @ x``, 200 x 100 by 200 x 100,
+    took 28 ms with two threads against 0.1 ms with one). The thread count is restored after.
+
+    >>> from threadpoolctl import threadpool_info
+    >>> with one_blas_thread():
+    ...     {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    {1}
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def _check_value(name: str, control, value) -> None:

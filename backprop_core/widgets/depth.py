@@ -4,13 +4,11 @@ back, layer by layer (vanishing and exploding gradients)."""
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
-from threadpoolctl import ThreadpoolController
 
 from .. import plots
 from .._checks import as_seed
@@ -23,19 +21,6 @@ NORMALIZATIONS = {"none": None, "batchnorm": "batchnorm", "layernorm": "layernor
 MAX_DEPTH = 30
 STEPS = [k * 10**p for p in range(3) for k in (1, 2, 5)]  # decades between y-ticks' ends
 KEPT = 64  # settings whose statistics are kept: moving a slider back costs no computing
-
-
-@functools.cache
-def _blas_controller():
-    """threadpoolctl's view of the BLAS libraries loaded (made once: it inspects every library)."""
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    """BLAS on one thread for the products of a move: they are small (200 x 100 by 100 x 100),
-    and on a busy machine OpenBLAS's threads wait for each other (a product ``dout.T @ x`` took
-    28 ms with two threads against 0.1 ms with one)."""
-    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 class DepthExplorer(Explorer):
@@ -115,8 +100,7 @@ class DepthExplorer(Explorer):
             normalization=NORMALIZATIONS[values["normalization"]],
             seed=self.seed,
         )
-        with _one_blas_thread():
-            records = layer_statistics(net, self.X, self.y)
+        records = layer_statistics(net, self.X, self.y)  # on one BLAS thread, as every explorer
         hidden = records[:-1]  # the hidden layers h1 ... h_depth; the scores are left out
         sizes = [self.width] * (values["depth"] + 1) + [self.num_classes]
         return {

@@ -93,3 +93,34 @@ def test_vjp_refuses_a_dout_with_as_many_axes_as_the_jacobian():
     """dout shaped like all of J leaves no input axis: the contraction would be a number."""
     with pytest.raises(ValueError, match=r"dout must have fewer axes than J \(3, 2, 3, 4\)"):
         vjp(J4, np.ones_like(J4))
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: flatten_jacobian("abc"), "J"),
+        (lambda: flatten_jacobian(J4, out_ndim=0), "out_ndim"),
+        (lambda: flatten_jacobian(J4, out_ndim=1.5), "out_ndim"),
+        (lambda: vjp([[np.nan]], [1.0]), "J"),
+        (lambda: vjp(J4, "abc"), "dout"),
+        (lambda: vjp(J4, np.ones((2, 2))), "dout"),
+    ],
+    ids=["J text", "out_ndim 0", "out_ndim 1.5", "J NaN", "dout text", "dout misshapen"],
+)
+def test_a_refused_argument_is_named_at_the_start_of_the_message(call, argument):
+    with pytest.raises((TypeError, ValueError), match=rf"^{argument} must "):
+        call()
+
+
+def test_a_dout_of_the_wrong_shape_is_told_the_shape_it_must_match():
+    with pytest.raises(ValueError) as caught:
+        vjp(J4, np.ones((2, 2)))
+    assert str(caught.value) == (
+        "dout must have shape (3, 2) to match the leading axes of J (3, 2, 3, 4); got (2, 2)"
+    )
+
+
+def test_an_odd_jacobian_needs_out_ndim_and_the_message_says_so():
+    with pytest.raises(ValueError, match=r"^out_ndim is needed .* odd number of axes \(3, 2, 3\)$"):
+        flatten_jacobian(np.ones((3, 2, 3)))
+    assert flatten_jacobian(np.ones((3, 2, 3)), out_ndim=1).shape == (3, 6)

@@ -248,3 +248,117 @@ def test_a_gradient_that_is_the_parameter_array_itself_gives_the_documented_step
     X, y = data()
     sgd(half_square, params, X, y, X, y, rng=0, learning_rate=0.1, num_iters=1, batch_size=N)
     np.testing.assert_allclose(params["w"], [0.9, -1.8], rtol=1e-12)  # w - 0.1 w
+
+
+def test_the_defaults_are_cs231ns():
+    """Called with no options: 100 iterations of minibatches of 200, learning rate 1e-3 decayed
+    by 0.95 after each epoch, no regularisation (the assignment's ``train`` defaults)."""
+    n = 450  # epochs of three minibatches: 200, 200 and the last 50
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((n, D)), rng.integers(0, C, n)
+    seen = []  # (batch size, reg) of every training call
+
+    def constant(Xb, yb=None, reg=0.0):
+        if yb is None:
+            return np.zeros((len(Xb), C))
+        seen.append((len(Xb), reg))
+        return 0.0, {"w": np.ones(2)}
+
+    params = {"w": np.zeros(2)}
+    history = sgd(constant, params, X, y, X, y, rng=0)
+    assert len(history["loss_history"]) == 100
+    assert [size for size, _ in seen] == ([200, 200, 50] * 34)[:100]
+    assert {reg for _, reg in seen} == {0.0}
+    rates = [1e-3 * 0.95 ** (it // 3) for it in range(100)]
+    np.testing.assert_allclose(params["w"], -sum(rates) * np.ones(2), rtol=1e-12)
+    assert len(history["val_acc_history"]) == 100 // 3
+
+
+def test_verbose_prints_the_loss_every_hundred_iterations_and_quiet_prints_nothing(capsys):
+    X, y = data()
+    values = iter(np.linspace(3.0, 1.0, 250))
+
+    def falling(Xb, yb=None, reg=0.0):
+        if yb is None:
+            return np.zeros((len(Xb), C))
+        return float(next(values)), {"w": np.zeros(2)}
+
+    history = sgd(falling, {"w": np.zeros(2)}, X, y, X, y, rng=0, num_iters=250, verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    loss = history["loss_history"]
+    assert lines == [f"iteration {it} / 250: loss {loss[it]:.6f}" for it in (0, 100, 200)]
+    values = iter(np.linspace(3.0, 1.0, 250))
+    sgd(falling, {"w": np.zeros(2)}, X, y, X, y, rng=0, num_iters=250)
+    assert capsys.readouterr().out == ""
+
+
+BAD_OPTIONS = [  # (argument, a bad value): the message starts with the argument's own name
+    ("rng", -1),
+    ("learning_rate", 0.0),
+    ("learning_rate_decay", float("nan")),
+    ("reg", -0.5),
+    ("num_iters", 0),
+    ("batch_size", 1.5),
+]
+
+
+@pytest.mark.parametrize(("argument", "value"), BAD_OPTIONS)
+def test_a_refused_option_is_named_at_the_start_of_the_message(argument, value):
+    X, y = data()
+    params = fresh_params()
+    with pytest.raises((TypeError, ValueError), match=rf"^{argument} must "):
+        sgd(Recorder(params), params, X, y, X, y, **{argument: value})
+
+
+def test_a_decay_must_be_positive_and_the_message_says_so():
+    X, y = data()
+    params = fresh_params()
+    with pytest.raises(ValueError, match=r"^learning_rate_decay must be > 0; got 0.0$"):
+        sgd(Recorder(params), params, X, y, X, y, learning_rate_decay=0.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda X, y: sgd(3, {"w": np.zeros(2)}, X, y, X, y), r"; got int$"),
+        (lambda X, y: sgd(Constant(np.ones(2)), [np.zeros(2)], X, y, X, y), r"; got list$"),
+        (
+            lambda X, y: sgd(lambda *a: (0.0, [np.ones(2)]), {"w": np.zeros(2)}, X, y, X, y),
+            r"grads a dict; got list$",
+        ),
+        (
+            lambda X, y: sgd(lambda *a: (0.0, {}), {"w": np.zeros(2)}, X, y, X, y),
+            r"grads\['w'\] of the shape of params\['w'\] \(2,\); got nothing$",
+        ),
+        (
+            lambda X, y: sgd(lambda *a: (0.0, {"w": np.ones(3)}), {"w": np.zeros(2)}, X, y, X, y),
+            r"grads\['w'\] of the shape of params\['w'\] \(2,\); got shape \(3,\)$",
+        ),
+    ],
+    ids=["loss not callable", "params a list", "grads a list", "grad missing", "grad misshapen"],
+)
+def test_a_refusal_says_what_arrived(call, message):
+    X, y = data()
+    with pytest.raises((TypeError, ValueError), match=message):
+        call(X, y)
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_an_accuracy_is_the_fraction_of_samples_whose_top_score_is_their_label(right):
+    """A loss that scores the true class highest (or never) has accuracy 1 (or 0) everywhere."""
+    X, y = data()
+    X_val, y_val = data(seed=4)
+    rows, truths = np.vstack([X, X_val]), [*y, *y_val]
+    labels = {tuple(row): label for row, label in zip(rows, truths, strict=True)}
+
+    def oracle(Xb, yb=None, reg=0.0):
+        if yb is None:
+            truth = np.array([labels[tuple(row)] for row in Xb])
+            target = truth if right else (truth + 1) % C
+            return np.eye(C)[target]
+        return 0.0, {"w": np.zeros(2)}
+
+    history = sgd(oracle, {"w": np.zeros(2)}, X, y, X_val, y_val, rng=0, num_iters=6, batch_size=4)
+    expected = 1.0 if right else 0.0
+    assert history["train_acc_history"] == [expected, expected]
+    assert history["val_acc_history"] == [expected, expected]

@@ -719,3 +719,11 @@ def test_a_new_layout_keeps_the_settings_the_explorer_made_its_figure_with():
     assert engine.get()["w_pad"] > default["w_pad"]
     ex.refresh()
     assert layout_problems(ex.fig) == []
+
+
+def test_relimit_refuses_what_follow_limits_never_marked():
+    """An Axes given where its Axis was marked would leave stale ticks on show: refused."""
+    ex = widgets.depth_explorer()
+    ex.relimit(ex.fig.axes[0].xaxis)  # marked: fine
+    with pytest.raises(ValueError, match=r"artists must be marked with follow_limits\(\) first"):
+        ex.relimit(ex.fig.axes[0])

@@ -158,6 +158,12 @@ class Explorer:
             if not artists or any(a is b for a in artists for b in group):
                 self._layers[i:] = [None] * (len(self._layers) - i)
                 return
+        if artists:  # a stale group would go on being shown: say so rather than ignore it
+            marked = [type(a).__name__ for group in self._limited for a in group]
+            raise ValueError(
+                f"artists must be marked with follow_limits() first; got "
+                f"{[type(a).__name__ for a in artists]}, marked: {marked or 'nothing'}"
+            )
 
     def invalidate(self, layout: bool = True) -> None:
         """Redraw the whole figure, not only the animated artists, at the next update.

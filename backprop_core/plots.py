@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from PIL import Image
 
+from ._checks import as_count, as_float_array
+
 SIGNED_CMAP = "RdBu_r"  # gradients, weights, Jacobians: blue negative, white zero, red positive
 POSITIVE = "#b2182b"  # bars and lines of positive values: the red end of SIGNED_CMAP
 NEGATIVE = "#2166ac"  # bars and lines of negative values: the blue end of SIGNED_CMAP
@@ -307,8 +309,24 @@ def computational_graph(ax, positions, edges, values=None, grads=None, decimals:
     >>> computational_graph(ax, {"x": (0, 1)}, [("x", "z")])
     Traceback (most recent call last):
     ValueError: edges must join nodes of positions; got ('x', 'z') with 'z' not among ['x']
+    >>> computational_graph(ax, {"x": 0}, [])
+    Traceback (most recent call last):
+    ValueError: positions['x'] must be an (x, y) pair; got 0
+    >>> computational_graph(ax, {"x": (0, 1)}, [], values={"x": "one"})
+    Traceback (most recent call last):
+    TypeError: values['x'] must be a numeric array; got str 'one'
     """
+    if not isinstance(positions, dict) or not positions:
+        raise ValueError(f"positions must be a non-empty dict of node: (x, y); got {positions!r}")
+    for name, place in positions.items():
+        if not (isinstance(place, tuple | list) and len(place) == 2):
+            raise ValueError(f"positions[{name!r}] must be an (x, y) pair; got {place!r}")
+        as_float_array(place, f"positions[{name!r}]")
+    decimals = as_count(decimals, "decimals", minimum=0)
     values, grads = values or {}, grads or {}
+    for label, arrays in (("values", values), ("grads", grads)):
+        for name, array in arrays.items():
+            as_float_array(array, f"{label}[{name!r}]", finite=False)
     for edge in edges:
         if not isinstance(edge, tuple | list) or len(edge) != 2:
             raise ValueError(f"edges must be (from, to) pairs; got {edge!r}")

@@ -147,6 +147,9 @@ def in_probabilities(expr: sp.Expr, C: int = 3) -> sp.Expr:
     >>> form, variance, _ = softmax_hessian_quadratic_form(2)
     >>> sorted(map(str, in_probabilities(variance, 2).free_symbols))  # no f_k is left
     ['p_0', 'p_1', 'v_{0}', 'v_{1}']
+    >>> in_probabilities(variance, 3)
+    Traceback (most recent call last):
+    ValueError: expr must hold scores only in softmax fractions of C = 3; left ['f_{0}', 'f_{1}']
     """
     classes = as_count(C, "C")
     if not isinstance(expr, sp.Basic):
@@ -154,7 +157,13 @@ def in_probabilities(expr: sp.Expr, C: int = 3) -> sp.Expr:
     f = symbol_array("f", (classes,))
     total = sum(sp.exp(s) for s in f)
     p = sp.symbols(f"p_0:{classes}", positive=True)
-    return expr.subs({sp.exp(f[k]) / total: p[k] for k in range(classes)})
+    named = expr.subs({sp.exp(f[k]) / total: p[k] for k in range(classes)})
+    left = sorted(str(s) for s in named.free_symbols if str(s).startswith("f_"))
+    if left:  # scores of another C, or not inside a softmax fraction of these C
+        raise ValueError(
+            f"expr must hold scores only in softmax fractions of C = {classes}; left {left}"
+        )
+    return named
 
 
 # -- the rows of verify_all ------------------------------------------------------------------------

@@ -229,12 +229,7 @@ class Solver:
         # numbers, all finite: refused here with one message, whichever path the step takes below
         dw = as_float_array(dw, f"grads[{name!r}]")
         config = self.optim_configs[name]
-        if (
-            self.kernel_ready
-            and type(dw) is np.ndarray
-            and type(w) is np.ndarray
-            and dw.dtype == w.dtype
-        ):
+        if self.kernel_ready and type(w) is np.ndarray and dw.dtype == w.dtype:
             return self.kernel(w, dw, config)
         result = self.update_rule(w, dw, config)
         if not (isinstance(result, tuple) and len(result) == 2):

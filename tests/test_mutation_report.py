@@ -198,3 +198,18 @@ def test_no_results_is_a_clear_error(tmp_path, capsys):
     with pytest.raises(SystemExit):
         mr.main(["--mutants", str(tmp_path / "nowhere")])
     assert "run make mutation first" in capsys.readouterr().err
+
+
+def test_a_mark_on_a_mutant_not_yet_run_is_not_reported_unmatched():
+    """A stopped run leaves mutants not checked; their marks still match them."""
+    waiting = mr.Mutant("p.m.x_f__mutmut_1", "p.m", "f", "not checked", "x = 1", "x = 2")
+    mark = {
+        "module": "p.m",
+        "function": "f",
+        "before": "x = 1",
+        "after": "x = 2",
+        "kind": "performance only",
+        "reason": "r",
+    }
+    report = mr.summarise([waiting], [mark])
+    assert report["unmatched_marks"] == [] and report["modules"]["p.m"]["equivalent"] == 0

@@ -310,13 +310,16 @@ def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
         )
         row["total"] += 1
         row[mutant.status] += 1
-        if mutant.status in ("killed", "not checked"):
+        if mutant.status == "killed":
             continue
         hit = next((i for i, mark in enumerate(marks) if matches(mark, mutant)), None)
+        if hit is not None:
+            used[hit] = True  # a mark of a mutant not yet run is not stale
+        if mutant.status == "not checked":
+            continue
         if hit is None:
             survivors.append(asdict(mutant))
         else:
-            used[hit] = True
             row["equivalent"] += 1
             equivalents.append({**asdict(mutant), "kind": marks[hit]["kind"]})
     for row in modules.values():

@@ -723,3 +723,14 @@ def test_relimit_refuses_what_follow_limits_never_marked():
     ex.relimit(ex.fig.axes[0].xaxis)  # marked: fine
     with pytest.raises(ValueError, match=r"artists must be marked with follow_limits\(\) first"):
         ex.relimit(ex.fig.axes[0])
+
+
+def test_depth_explorer_shows_what_drawing_its_figure_at_once_shows():
+    """Drawn in layers (the bare figure, then the axes that follow the curves, then the curves),
+    14's image is the figure drawn in one go: no grid line over a frame, nothing left out."""
+    ex = widgets.depth_explorer().set(depth=12)
+    layered = np.asarray(PIL.Image.open(io.BytesIO(ex.png())).convert("RGBA"))
+    for artist in ex.fig.findobj(lambda a: a.get_animated()):
+        artist.set_animated(False)
+    ex.fig.canvas.draw()
+    np.testing.assert_array_equal(layered, np.asarray(ex.fig.canvas.buffer_rgba()))

@@ -71,7 +71,9 @@ class DepthExplorer(Explorer):
             ax.grid(True, which="major", alpha=0.3)
         # ticks, grid and labels follow the curves; the x-axes change least, the y-axes over them
         self.follow_limits(self._ax_f.xaxis, self._ax_b.xaxis)
-        self.follow_limits(self._ax_f.yaxis, self._ax_b.yaxis)
+        # the frames last, so that the grid lines of either axis stay under them
+        frames = [*self._ax_f.spines.values(), *self._ax_b.spines.values()]
+        self.follow_limits(self._ax_f.yaxis, self._ax_b.yaxis, *frames)
         # beside the panel, where no curve can run under it, as in the notebook's figure
         self._ax_b.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
         self.animate(self._h, self._dh, self._dW)

@@ -9,9 +9,11 @@ or a small record of them (:class:`Regions`), so an explorer updates it with ``s
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,8 +67,9 @@ def encode_png(canvas: FigureCanvasAgg) -> bytes:
 
     Unlike :func:`png` it does not draw: an explorer blits its changed artists first. The rows go
     to zlib at level 1 unfiltered, and without the alpha channel when the canvas is opaque (a
-    figure's white background): at :data:`DENSITY` 2 this takes about half the time of PIL's
-    encoder at its fastest setting, for a file of the same size.
+    figure's white background, dropped by PIL, three times faster than NumPy's strided copy);
+    a large image is compressed in two halves at once (:func:`_deflate`). At :data:`DENSITY` 2
+    this takes about a third of the time of PIL's encoder at its fastest setting.
 
     >>> fig = new_figure(1, 1)
     >>> fig.canvas.draw()
@@ -75,21 +78,61 @@ def encode_png(canvas: FigureCanvasAgg) -> bytes:
     (b'\\x89PNG', True)
     """
     width, height = canvas.get_width_height()
-    rgba = np.asarray(canvas.buffer_rgba())  # (height, width, 4), no copy
-    opaque = bool(rgba[:, :, 3].min() == 255)
+    buffer = canvas.buffer_rgba()
+    # every alpha byte 255, read as the top byte of each little-endian 32-bit pixel
+    opaque = bool(np.asarray(buffer).view("<u4").min() >= 0xFF000000)
     channels = 3 if opaque else 4
+    pixels = np.asarray(buffer)
+    if opaque:
+        pixels = np.asarray(
+            Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1).convert("RGB")
+        )
     rows = np.empty((height, 1 + channels * width), np.uint8)
     rows[:, 0] = 0  # each row's filter type: none
-    rows[:, 1:] = rgba[:, :, :channels].reshape(height, channels * width)
+    rows[:, 1:] = pixels.reshape(height, channels * width)
     header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
     return b"".join(
         [
             b"\x89PNG\r\n\x1a\n",
             _png_chunk(b"IHDR", header),
-            _png_chunk(b"IDAT", zlib.compress(memoryview(rows), 1)),
+            _png_chunk(b"IDAT", _deflate(rows)),
             _png_chunk(b"IEND", b""),
         ]
     )
+
+
+SPLIT_BYTES = 1 << 20  # images larger than this are compressed in two halves at once
+
+
+@functools.cache
+def _helper() -> ThreadPoolExecutor:
+    """One thread that compresses the second half of a large image while the caller does the
+    first: zlib lets go of the GIL while it works."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bp-deflate")
+
+
+def _raw_deflate(data, last: bool) -> bytes:
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # a raw deflate stream, no zlib header
+    return squeeze.compress(data) + squeeze.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _deflate(rows: np.ndarray) -> bytes:
+    """``zlib.compress(rows, 1)``, in two halves at once when large: the first half ends on a
+    byte boundary without closing the stream (a sync flush), so the second half's deflate data
+    follows it as one stream, as pigz does; the checksum is that of the whole.
+
+    >>> rows = np.random.default_rng(0).integers(0, 4, (2048, 1024), dtype=np.uint8)
+    >>> zlib.decompress(_deflate(rows)) == rows.tobytes()
+    True
+    """
+    data = memoryview(rows).cast("B")
+    if len(data) <= SPLIT_BYTES:
+        return zlib.compress(data, 1)
+    middle = (len(rows) // 2) * rows.strides[0]
+    second = _helper().submit(_raw_deflate, data[middle:], True)
+    first = _raw_deflate(data[:middle], False)
+    checksum = zlib.adler32(data[middle:], zlib.adler32(data[:middle]))
+    return b"\x78\x01" + first + second.result() + struct.pack(">I", checksum)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -147,6 +190,24 @@ def signed_limit(values) -> float:
     """
     largest = float(np.max(np.abs(values))) if np.size(values) else 0.0
     return largest if largest > 0 else 1.0
+
+
+def nice_limit(values, least: float = 0.0, steps=(1, 2, 5)) -> float:
+    """The smallest ``k`` times a power of ten (``k`` in ``steps``, from 1 up to 10) that is at
+    least the largest magnitude in ``values`` and at least ``least``: an axis or colour limit
+    that holds the data and changes only when they cross one of these steps. All zeros give
+    ``least``, or 1 if that is 0.
+
+    >>> nice_limit([0.3, -3.2]), nice_limit([0.07]), nice_limit([0.0], least=1.0)
+    (5.0, 0.1, 1.0)
+    >>> nice_limit([1.3], steps=(1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
+    1.5
+    """
+    largest = max(signed_limit(values) if np.any(values) else 0.0, least)
+    if largest <= 0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(largest))
+    return float(next(k * power for k in (*steps, 10) if largest <= k * power * (1 + 1e-12)))
 
 
 def signed_limits(values) -> tuple[float, float]:

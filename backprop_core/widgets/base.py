@@ -20,6 +20,7 @@ the new value.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import html
@@ -80,6 +81,8 @@ class Explorer:
         self._limited = []  # groups of artists redrawn only when their axes' limits change
         self._bare = None  # the figure without the animated and the limited artists
         self._layers = []  # the bare figure with each group drawn, up to it; None: out of date
+        # the figure with every group drawn, by the limits it was drawn for (the latest last)
+        self._snapshots = collections.OrderedDict()
         self.fig = self._build_figure()
         self._layout = self.fig.get_layout_engine()  # with the explorer's settings (w_pad, ...)
         self._holding = False
@@ -143,7 +146,11 @@ class Explorer:
         """Mark a group of artists that change only with their axes' limits (``Axis`` objects:
         ticks, tick labels, grid and label). They are drawn over the rest of the figure, each
         group over the groups marked before it, and redrawn alone after :meth:`relimit`, a small
-        part of the time the whole figure takes. Mark what changes least first."""
+        part of the time the whole figure takes. Mark what changes least first. The figure with
+        every group drawn is kept for the last few limits (:data:`SNAPSHOT_BYTES`): limits seen
+        before are shown again without drawing a tick. So a marked artist must look the same
+        whenever its axes have the same limits, scales and axis labels (:meth:`_limits_key`);
+        after any other change, call :meth:`invalidate`."""
         for artist in artists:
             artist.set_animated(True)  # left out of the whole figure's draw
         self._limited.append(artists)
@@ -179,23 +186,48 @@ class Explorer:
 
     def _render(self) -> bytes:
         canvas = self.fig.canvas
-        drawn = [layer for layer in self._layers if layer is not None]
         if self._bare is None:
             canvas.draw()  # everything but the animated and the limited artists
             self.fig.set_layout_engine("none")  # keep the layout found by the first draw
             self._bare = canvas.copy_from_bbox(self.fig.bbox)
+            self._snapshots.clear()
             width = f"{plots.css_size(self.fig)[0]}px"  # sharp: not stretched to the page
             if self.image.layout.width != width:
                 self.image.layout.width = width
-        else:  # the figure up to the first group out of date
-            canvas.restore_region(drawn[-1] if drawn else self._bare)
-        for i in range(len(drawn), len(self._limited)):
-            for artist in self._limited[i]:
-                (artist.axes or self.fig).draw_artist(artist)
-            self._layers[i] = canvas.copy_from_bbox(self.fig.bbox)
+        current = next((i for i, layer in enumerate(self._layers) if layer is None), None)
+        if current is None:  # every group as drawn last time
+            canvas.restore_region(self._layers[-1] if self._layers else self._bare)
+        else:
+            key = self._limits_key()
+            if key in self._snapshots:  # limits drawn before: no tick drawn again
+                self._snapshots.move_to_end(key)
+                self._layers[-1] = self._snapshots[key]
+                canvas.restore_region(self._layers[-1])
+            else:  # the figure up to the first group out of date, then the groups from it
+                canvas.restore_region(self._layers[current - 1] if current else self._bare)
+                for i in range(current, len(self._limited)):
+                    for artist in self._limited[i]:
+                        (artist.axes or self.fig).draw_artist(artist)
+                    self._layers[i] = canvas.copy_from_bbox(self.fig.bbox)
+                self._snapshots[key] = self._layers[-1]
+                width, height = canvas.get_width_height()
+                while len(self._snapshots) > max(1, SNAPSHOT_BYTES // (4 * width * height)):
+                    self._snapshots.popitem(last=False)
         for artist in self._animated:
             (artist.axes or self.fig).draw_artist(artist)
         return plots.encode_png(canvas)
+
+    def _limits_key(self) -> tuple:
+        """What the groups marked with :meth:`follow_limits` look like: the limits and scales
+        of the axes they belong to, and the text of each marked axis's label."""
+        axes = {id(a.axes): a.axes for group in self._limited for a in group if a.axes}
+        labels = tuple(
+            a.label.get_text() for group in self._limited for a in group if hasattr(a, "label")
+        )
+        limits = tuple(
+            (ax.get_xscale(), ax.get_yscale(), tuple(ax.viewLim.bounds)) for ax in axes.values()
+        )
+        return limits, labels
 
     def values(self) -> dict:
         """The current value of every control, by name."""
@@ -283,6 +315,10 @@ SLIDERS = (
     widgets.FloatRangeSlider,
 )
 # the readout: legible beside the figure on a projector, long lines wrapped rather than cut
+# the memory an explorer may keep in figures drawn for earlier axis limits (Explorer._render):
+# eight of the depth explorer's (1651 x 614 pixels), so that moving back and forth between
+# settings seen before costs no tick drawn
+SNAPSHOT_BYTES = 32 * 2**20
 READOUT_STYLE = "margin:0; font-size:15px; line-height:1.35; white-space:pre-wrap"
 
 

@@ -16,6 +16,7 @@ from ..layers import batchnorm, layernorm
 from .base import Explorer, as_size
 
 KINDS = ("batch norm", "layer norm")
+COLOUR_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # colour limits: k times a power of ten
 
 
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -101,11 +102,12 @@ class NormExplorer(Explorer):
         ax_j.set_yticks([])
         self._j_axes = ax_j
         self.animate(self._x, self._d, self._c, self._j)
-        # their colour bars follow set_clim: drawn with them, not into the background, and
-        # labelled in one width, so a new range fits the layout of the first
+        # their colour bars follow set_clim: redrawn alone when a colour limit changes, not with
+        # every move, and labelled in one width, so a new range fits the layout of the first
         for image in (self._d, self._c, self._j):
             _steady(image.colorbar)
-        self.animate(*(image.colorbar.ax for image in (self._d, self._c, self._j)))
+        self.follow_limits(*(image.colorbar.ax for image in (self._d, self._c, self._j)))
+        self._clims = None
         return fig
 
     def _layer(self, x, kind, mode):
@@ -149,11 +151,16 @@ class NormExplorer(Explorer):
         n = s["flat"].shape[0]
         J[:n, :n] = s["flat"]
         self._j.set_data(J)
-        self._j.set_clim(-plots.signed_limit(s["flat"]), plots.signed_limit(s["flat"]))
-        self._d.set_clim(-plots.signed_limit(s["dx"]), plots.signed_limit(s["dx"]))
-        self._c.set_clim(-plots.signed_limit(s["change"]), plots.signed_limit(s["change"]))
-        for image in (self._d, self._c, self._j):  # set_clim aligns it right, over the panel
-            image.colorbar.ax.yaxis.offsetText.set(x=0, ha="left", va="bottom")
+        # colour limits in steps of at most a quarter, so that most moves keep the colour bars
+        images = (self._j, self._d, self._c)
+        clims = tuple(plots.nice_limit(s[k], steps=COLOUR_STEPS) for k in ("flat", "dx", "change"))
+        if clims != self._clims:
+            self._clims = clims
+            for image, limit in zip(images, clims, strict=True):
+                image.set_clim(-limit, limit)
+                # set_clim aligns the power of ten right, over the panel: back to the left
+                image.colorbar.ax.yaxis.offsetText.set(x=0, ha="left", va="bottom")
+            self.relimit()
 
     def summary(self):
         """The layer, the moved entry, dx of column 0, which samples' dx moved, the blocks."""

@@ -17,11 +17,9 @@ def _fmt(values) -> str:
 
 
 def _nice_limit(values, least: float) -> float:
-    """A y-limit at least ``least`` that holds ``values``: 1, 2 or 5 times a power of ten, so it
-    changes only when the data cross one of these steps."""
-    largest = max(float(np.max(np.abs(values))) * 1.1, least)
-    power = 10.0 ** np.floor(np.log10(largest))
-    return next(k * power for k in (1, 2, 5, 10) if largest <= k * power)
+    """A y-limit at least ``least`` that holds ``values`` with a tenth to spare: 1, 2 or 5 times
+    a power of ten, so it changes only when the data cross one of these steps."""
+    return plots.nice_limit(1.1 * np.abs(values), least)
 
 
 class _PaddedFormatter(ScalarFormatter):

@@ -208,6 +208,7 @@ STAGE = Stage(
 )
 
 # -- what the registry's tests run: each gradient against central differences and the Jacobian ---
+# pragma: no mutate block (the registry's test inputs below, not the engine: make mutation)
 
 
 def _sample(rng, N=3, D=4, M=2):

@@ -439,6 +439,7 @@ STAGE = Stage(
 )
 
 # -- what the registry's tests run ---------------------------------------------------------------
+# pragma: no mutate block (the registry's test inputs below, not the engine: make mutation)
 
 SAMPLES = (  # label, x shape, w shape, conv_param
     ("stride 1, pad 1", (2, 2, 4, 4), (2, 2, 3, 3), {"stride": 1, "pad": 1}),

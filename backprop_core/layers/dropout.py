@@ -197,6 +197,7 @@ STAGE = Stage(
 )
 
 # -- what the registry's tests run ---------------------------------------------------------------
+# pragma: no mutate block (the registry's test inputs below, not the engine: make mutation)
 
 CASES = (  # label, shape, dropout_param
     ("train, p = 0.6, (3, 4)", (3, 4), {"p": 0.6, "mode": "train", "seed": 7}),

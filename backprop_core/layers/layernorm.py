@@ -163,6 +163,7 @@ STAGE = Stage(
 )
 
 # -- what the registry's tests run ---------------------------------------------------------------
+# pragma: no mutate block (the registry's test inputs below, not the engine: make mutation)
 
 
 def _sample(rng, N=3, D=4):

@@ -271,6 +271,7 @@ STAGE = Stage(
 )
 
 # -- what the registry's tests run: random inputs, so no window holds a tie -----------------------
+# pragma: no mutate block (the registry's test inputs below, not the engine: make mutation)
 
 SAMPLES = (  # label, x shape, pool_param
     ("2x2 stride 2", (2, 2, 4, 4), {"pool_height": 2, "pool_width": 2, "stride": 2}),

@@ -107,6 +107,7 @@ STAGE = Stage(
 )
 
 # -- what the registry's tests run ---------------------------------------------------------------
+# pragma: no mutate block (the registry's test inputs below, not the engine: make mutation)
 
 
 def gradient_cases(rng):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +110,11 @@ def _helper() -> ThreadPoolExecutor:
     """One thread that compresses the second half of a large image while the caller does the
     first: zlib lets go of the GIL while it works."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bp-deflate")
+
+
+# a process forked after the helper started (a kernel's child) has the executor but not its
+# thread: it makes its own
+os.register_at_fork(after_in_child=_helper.cache_clear)
 
 
 def _raw_deflate(data, last: bool) -> bytes:

@@ -5,6 +5,7 @@ import io
 import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import ipywidgets
@@ -778,3 +779,38 @@ def test_an_image_kept_for_limits_seen_before_is_the_figure_drawn_now(name):
             err_msg=str(move),
         )
     assert shown_again >= 2
+
+
+# -- the PNG encoder: the same pixels, fast, and safe in a forked process -------------------------
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.4])
+def test_encode_png_gives_back_the_canvas_pixels(alpha):
+    """An opaque canvas (sent as RGB, large enough to be deflated in two halves at once) and a
+    transparent one (RGBA) decode to exactly the pixels the canvas holds."""
+    fig = plots.new_figure(8, 4)  # 1536 x 768 pixels: over plots.SPLIT_BYTES as RGB rows
+    fig.patch.set_alpha(alpha)
+    ax = fig.subplots()
+    ax.imshow(np.random.default_rng(0).standard_normal((30, 40)), cmap=plots.SIGNED_CMAP)
+    ax.set_title("pixels")
+    fig.canvas.draw()
+    width, height = fig.canvas.get_width_height()
+    assert 3 * width * height > plots.SPLIT_BYTES
+    decoded = PIL.Image.open(io.BytesIO(plots.encode_png(fig.canvas)))
+    assert decoded.mode == ("RGB" if alpha == 1.0 else "RGBA")
+    np.testing.assert_array_equal(
+        np.asarray(decoded.convert("RGBA")), np.asarray(fig.canvas.buffer_rgba())
+    )
+
+
+def test_a_forked_process_encodes_large_images_too():
+    """The encoder's helper thread does not survive a fork (a kernel's child process): a child
+    forked after the parent used it makes its own, rather than waiting forever for the dead one."""
+    import multiprocessing
+
+    rows = np.random.default_rng(0).integers(0, 4, (1024, 1025), dtype=np.uint8)
+    plots._deflate(rows)  # the parent's helper thread exists now
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(plots._deflate, (rows,))
+        assert zlib.decompress(result.get(timeout=30)) == rows.tobytes()

@@ -252,15 +252,18 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
             "model must have a params dict and a loss(X, y, reg=...) method; "
             f"got {type(model).__name__}"
         )
+    if not params:
+        raise ValueError("model.params must hold at least one parameter to check; got {}")
     reg = as_scalar(reg, "reg", minimum=0.0)
     h = as_scalar(h, "h", positive=True)
+    X = as_float_array(X, "X")  # finite numbers: a NaN would pass every check as NaN
     low_precision = [n for n, p in params.items() if getattr(p, "dtype", None) == np.float32]
     if low_precision:  # cs231n checks in float64: a float32 loss cannot resolve the differences
         model = copy.deepcopy(model)
         for name in low_precision:
             model.params[name] = model.params[name].astype(np.float64)
         params = model.params
-        X = as_float_array(X, "X").astype(np.float64)
+        X = X.astype(np.float64)
 
     def loss():
         return model.loss(X, y, reg=reg) if reg else model.loss(X, y)

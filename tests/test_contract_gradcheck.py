@@ -1,5 +1,7 @@
 """What :mod:`backprop_core.gradcheck` promises: cs231n's scale with its bounds included, the
-caller's step used everywhere, kinks counted and used, and float32 arrays accepted.
+caller's step used everywhere, kinks counted and used, float32 arrays accepted, a printed report
+whose notes explain its verdicts, reg passed to the model only when it is positive, and bad
+arguments refused by name.
 
 The central difference of ``v**3`` at ``v`` is ``3 v**2 + h**2`` exactly (the ``v**3`` terms
 cancel), so a cubic tells which step a check used; ``(v - x)**3`` at ``x`` gives ``h**2`` alone.
@@ -200,3 +202,181 @@ def test_float32_arrays_are_accepted_and_stay_float32(fn):
     assert grad.dtype == np.float32
     np.testing.assert_allclose(grad, expected, rtol=1e-4)
     np.testing.assert_array_equal(x, before)
+
+
+# -- the printed report: notes only where they explain a verdict -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kinks", "h", "word", "note"),
+    [
+        (3, 1e-2, "acceptable at kinks", ": 3 ReLU inputs within reach of 0"),
+        (3, 1e-5, "good", ""),  # kinks nearby, but nothing to explain
+        (0, 1e-2, "suspicious", ""),  # no kinks: nothing explains the error
+    ],
+)
+def test_the_report_explains_a_non_good_verdict_by_the_kinks_nearby(kinks, h, word, note):
+    """A row names its kinks only when there are some and its verdict is not good."""
+    report = gradcheck(Cubic(kinks), np.zeros((2, 1)), [0, 1], h=h)
+    assert report.rows[0].verdict == word
+    _header, line = str(report).splitlines()
+    assert line.endswith(f"  {word}{note}")
+
+
+class Centred:
+    """``L = sum((z - mean z)**2)`` with ``z = x + b``: the centring cancels ``b``, so dL/db = 0."""
+
+    def __init__(self):
+        self.params = {"b": np.array([0.3])}
+
+    def loss(self, X, y=None):
+        z = X[:, 0] + self.params["b"][0]
+        return float(np.sum((z - z.mean()) ** 2)), {"b": np.zeros(1)}
+
+
+def test_the_report_says_when_rounding_alone_explains_the_difference():
+    """A zero gradient read as an error by the plain measure is good, and the report says why."""
+    report = gradcheck(Centred(), np.array([[0.1], [0.7], [-1.3], [2.9]]), None)
+    (row,) = report.rows
+    assert row.rel_error > 1e-7 and row.verdict == "good" and row.rounding
+    line = str(report).splitlines()[1]
+    assert line.endswith("  good: the difference is within the rounding of a central difference")
+
+
+def test_a_float32_models_report_says_it_was_checked_on_a_float64_copy():
+    """The last line of a float32 model's report says so; a float64 model's report does not."""
+    note = "(a float32 model, checked on a float64 copy as cs231n does)"
+    report = gradcheck(Cubic(0, dtype=np.float32), np.zeros((2, 1)), [0, 1])
+    assert str(report).splitlines()[-1] == note
+    report = gradcheck(Cubic(0), np.zeros((2, 1)), [0, 1])
+    assert note not in str(report) and "float32" not in str(report)
+
+
+# -- what gradcheck refuses, by name ---------------------------------------------------------------
+
+
+class ParamsOnly:
+    def __init__(self):
+        self.params = {"w": np.ones(2)}
+
+
+class LossOnly:
+    def loss(self, X, y=None):
+        return 1.0, {}
+
+
+class ParamsNotADict(LossOnly):
+    def __init__(self):
+        self.params = [np.ones(2)]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ParamsOnly(), LossOnly(), ParamsNotADict(), object()],
+    ids=["no loss", "no params", "params a list", "neither"],
+)
+def test_gradcheck_refuses_a_model_without_a_params_dict_and_a_loss_method(model):
+    """Both are needed: a params dict alone, or a loss method alone, is refused with a TypeError."""
+    with pytest.raises(TypeError, match=r"^model must have a params dict and a loss\(X, y"):
+        gradcheck(model, np.ones((1, 2)), None)
+
+
+@pytest.mark.parametrize("reg", [-0.1, -5e-324])
+def test_gradcheck_refuses_a_negative_reg_naming_reg(reg):
+    """reg >= 0 is checked by gradcheck itself, not left to a model that may not check it."""
+    model = Cubic(0)  # its loss takes any reg
+    with pytest.raises(ValueError, match=r"^reg must be >= 0"):
+        gradcheck(model, np.zeros((2, 1)), [0, 1], reg=reg)
+
+
+class ScalarParam:
+    """A model whose parameter is a Python float: its loss reads it, but it cannot be nudged."""
+
+    def __init__(self):
+        self.params = {"w": 2.0}
+
+    def loss(self, X, y=None):
+        w = float(self.params["w"])
+        return w**3, {"w": np.array(3 * w**2)}
+
+
+def test_gradcheck_refuses_a_parameter_that_is_not_an_array_naming_it():
+    """A parameter must be an array that can be nudged in place; a float is refused by its key."""
+    with pytest.raises(TypeError, match=r"^params\['w'\] must be an ndarray .*; got float"):
+        gradcheck(ScalarParam(), np.ones((1, 2)), None)
+
+
+@pytest.mark.parametrize(
+    ("X", "message"),
+    [([[1.0, np.nan]], r"^X must be finite"), ([["a", "b"]], r"^X must be a numeric array")],
+    ids=["nan", "strings"],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradcheck_refuses_a_bad_X_naming_X(X, message, dtype):
+    """Whatever the model's dtype, gradcheck checks X first and names it if bad: a NaN in X
+    would otherwise make every loss NaN and every check pass as NaN."""
+    with pytest.raises((ValueError, TypeError), match=message):
+        gradcheck(Cubic(0, dtype=dtype), X, [0])
+
+
+class NoParams(LossOnly):
+    params: dict = {}
+
+
+def test_gradcheck_refuses_a_model_with_no_parameters():
+    """A model with an empty params dict has nothing to check: refused, not reported as passing."""
+    with pytest.raises(ValueError, match=r"^model.params must hold at least one parameter"):
+        gradcheck(NoParams(), np.ones((1, 2)), None)
+
+
+# -- how gradcheck calls the model's loss ---------------------------------------------------------
+
+
+class Recorder(Cubic):
+    """The cubic model, remembering the keyword arguments of every ``loss`` call."""
+
+    def __init__(self):
+        super().__init__(0)
+        self.calls = []
+
+    def loss(self, X, y, **options):
+        self.calls.append(options)
+        return super().loss(X, y)
+
+
+@pytest.mark.parametrize(("reg", "options"), [(0.25, {"reg": 0.25}), (0.0, {})])
+def test_gradcheck_passes_a_positive_reg_and_calls_loss_x_y_when_reg_is_0(reg, options):
+    """reg > 0 reaches every loss call as reg=...; with reg == 0 the call is loss(X, y)."""
+    model = Recorder()
+    gradcheck(model, np.zeros((2, 1)), [0, 1], reg=reg)
+    assert len(model.calls) == 1 + 2 * 3  # the analytic pass, then two per entry of w
+    assert all(call == options for call in model.calls)
+
+
+# -- what the numerical gradients refuse, by name --------------------------------------------------
+
+
+def test_numerical_gradient_array_refuses_a_non_finite_dout_naming_dout():
+    """The upstream gradient dout is checked by its name before any difference is taken."""
+    with pytest.raises(ValueError, match=r"^dout must be finite"):
+        numerical_gradient_array(lambda v: v, np.ones(2), np.array([1.0, np.inf]))
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        ("low", r"^f\(x\) must be a real number or array; got str"),
+        (None, r"^f\(x\) must be a real number or array; got NoneType"),
+        (1j, r"^f\(x\) must be real"),
+    ],
+    ids=["str", "None", "complex"],
+)
+@pytest.mark.parametrize("fn", ["numerical_gradient", "numerical_gradient_array"])
+def test_numerical_gradients_refuse_an_f_that_does_not_return_real_numbers(fn, returned, message):
+    """What f returned is refused by the name f(x), whichever of the two functions calls it."""
+    x = np.ones(2)
+    with pytest.raises(TypeError, match=message):
+        if fn == "numerical_gradient":
+            numerical_gradient(lambda v: returned, x)
+        else:
+            numerical_gradient_array(lambda v: returned, x, np.ones(()))

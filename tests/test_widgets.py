@@ -5,7 +5,6 @@ import io
 import re
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import ipywidgets
@@ -767,9 +766,9 @@ def test_an_image_kept_for_limits_seen_before_is_the_figure_drawn_now(name):
     ex = getattr(widgets, name)()
     shown_again = 0
     for move in LIMIT_MOVES[name]:
-        kept = set(ex._snapshots)
+        kept = set(ex.kept_limits)
         shown = ex.set(**move).png()
-        shown_again += ex._limits_key() in kept
+        shown_again += ex.limits_key() in kept
         fresh = getattr(widgets, name)().set(**ex.values())
         fresh.invalidate(layout=False)  # no image kept: everything drawn now
         fresh.refresh()
@@ -803,14 +802,18 @@ def test_encode_png_gives_back_the_canvas_pixels(alpha):
     )
 
 
+def large_image():
+    """A figure over plots.SPLIT_BYTES as RGB rows, drawn and encoded (run in a pool's child)."""
+    fig = plots.new_figure(8, 4)
+    fig.subplots().imshow(np.arange(12.0).reshape(3, 4), cmap=plots.SIGNED_CMAP)
+    return plots.png(fig)
+
+
 def test_a_forked_process_encodes_large_images_too():
     """The encoder's helper thread does not survive a fork (a kernel's child process): a child
     forked after the parent used it makes its own, rather than waiting forever for the dead one."""
     import multiprocessing
 
-    rows = np.random.default_rng(0).integers(0, 4, (1024, 1025), dtype=np.uint8)
-    plots._deflate(rows)  # the parent's helper thread exists now
-    context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
-        result = pool.apply_async(plots._deflate, (rows,))
-        assert zlib.decompress(result.get(timeout=30)) == rows.tobytes()
+    expected = large_image()  # the parent's helper thread exists now
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(large_image).get(timeout=30) == expected

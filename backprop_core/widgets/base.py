@@ -149,7 +149,7 @@ class Explorer:
         part of the time the whole figure takes. Mark what changes least first. The figure with
         every group drawn is kept for the last few limits (:data:`SNAPSHOT_BYTES`): limits seen
         before are shown again without drawing a tick. So a marked artist must look the same
-        whenever its axes have the same limits, scales and axis labels (:meth:`_limits_key`);
+        whenever its axes have the same limits, scales and axis labels (:meth:`limits_key`);
         after any other change, call :meth:`invalidate`."""
         for artist in artists:
             artist.set_animated(True)  # left out of the whole figure's draw
@@ -198,7 +198,7 @@ class Explorer:
         if current is None:  # every group as drawn last time
             canvas.restore_region(self._layers[-1] if self._layers else self._bare)
         else:
-            key = self._limits_key()
+            key = self.limits_key()
             if key in self._snapshots:  # limits drawn before: no tick drawn again
                 self._snapshots.move_to_end(key)
                 self._layers[-1] = self._snapshots[key]
@@ -217,7 +217,12 @@ class Explorer:
             (artist.axes or self.fig).draw_artist(artist)
         return plots.encode_png(canvas)
 
-    def _limits_key(self) -> tuple:
+    @property
+    def kept_limits(self) -> tuple:
+        """The :meth:`limits_key` of every figure kept for limits seen before, the latest last."""
+        return tuple(self._snapshots)
+
+    def limits_key(self) -> tuple:
         """What the groups marked with :meth:`follow_limits` look like: the limits and scales
         of the axes they belong to, and the text of each marked axis's label."""
         axes = {id(a.axes): a.axes for group in self._limited for a in group if a.axes}

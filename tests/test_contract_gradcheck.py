@@ -320,7 +320,8 @@ def test_gradcheck_refuses_a_bad_X_naming_X(X, message, dtype):
 
 
 class NoParams(LossOnly):
-    params: dict = {}
+    def __init__(self):
+        self.params = {}
 
 
 def test_gradcheck_refuses_a_model_with_no_parameters():

@@ -381,3 +381,84 @@ def test_numerical_gradients_refuse_an_f_that_does_not_return_real_numbers(fn, r
             numerical_gradient(lambda v: returned, x)
         else:
             numerical_gradient_array(lambda v: returned, x, np.ones(()))
+
+
+# -- what gradcheck says about a model's grads, by name -------------------------------------------
+
+
+class Returns:
+    """A model of one parameter ``w`` (3,) whose loss does not depend on it: its central
+    differences are exactly 0. ``grads`` is what its loss returns as the gradients."""
+
+    def __init__(self, grads, loss=0.5, w=None):
+        self.params = {"w": np.zeros(3) if w is None else w}
+        self.grads, self.value = grads, loss
+
+    def loss(self, X, y=None):
+        return self.value, self.grads
+
+
+@pytest.mark.parametrize(
+    ("grads", "got"),
+    [([np.zeros(3)], "nothing"), ({}, "nothing"), ({"w": np.zeros(2)}, r"shape \(2,\)")],
+    ids=["a list", "no w", "wrong shape"],
+)
+def test_gradcheck_refuses_grads_that_are_not_a_dict_of_the_params_shapes(grads, got):
+    """grads must be a dict holding each parameter's gradient in its shape; the message says
+    what arrived instead (nothing, or the shape)."""
+    message = (
+        rf"^model.loss must return grads\['w'\] with the shape of params\['w'\] \(3,\); got {got}"
+    )
+    with pytest.raises(ValueError, match=message):
+        gradcheck(Returns(grads), np.ones((1, 2)), None)
+
+
+@pytest.mark.parametrize(
+    ("w", "message"),
+    [
+        (np.zeros(3, dtype=int), r"^params\['w'\] must be a floating-point array"),
+        (
+            np.lib.stride_tricks.as_strided(np.zeros(3), writeable=False),
+            r"^params\['w'\] must be writeable",
+        ),
+    ],
+    ids=["integers", "read-only"],
+)
+def test_gradcheck_refuses_a_parameter_it_cannot_nudge_naming_it(w, message):
+    """Each parameter is nudged in place: an integer or read-only array is refused by its key."""
+    with pytest.raises((TypeError, ValueError), match=message):
+        gradcheck(Returns({"w": np.zeros(3)}, w=w), np.ones((1, 2)), None)
+
+
+def test_the_rounding_allowance_is_four_eps_times_max_1_and_L_over_h():
+    """Where the central difference is exactly 0, an analytic gradient within the allowance
+    ROUNDING * eps * max(1, |L|) / h (8.9e-11 for |L| <= 1 and h = 1e-5) is good; one just over
+    it is not, whatever |L| is below 1."""
+    allowance = 4 * np.finfo(np.float64).eps * 1.0 / 1e-5
+    for loss in (0.5, 1.0):
+        inside = gradcheck(Returns({"w": np.full(3, 0.9 * allowance)}, loss), np.ones((1, 2)), None)
+        outside = gradcheck(
+            Returns({"w": np.full(3, 1.2 * allowance)}, loss), np.ones((1, 2)), None
+        )
+        assert inside.rows[0].verdict == "good"
+        assert outside.rows[0].verdict != "good"
+
+
+def test_a_correct_check_raises_no_warning():
+    """Checking a correct model, and reading an f that returns a 1 x 1 array as its number,
+    raise no warning (no NumPy deprecation on the way)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = gradcheck(Cubic(0), np.zeros((2, 1)), [0, 1])
+        grad = numerical_gradient(lambda v: np.sum(v**2).reshape(1, 1), np.array([1.0, -2.0]))
+    assert report.ok
+    np.testing.assert_allclose(grad, [2.0, -4.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("a", "b", "name"), [([np.nan], [1.0], "a"), ([1.0], [np.inf], "b")])
+def test_rel_error_refuses_non_finite_input_naming_it(a, b, name):
+    """rel_error names the argument that holds NaN or infinity."""
+    with pytest.raises(ValueError, match=rf"^{name} must be finite"):
+        rel_error(a, b)

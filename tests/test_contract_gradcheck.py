@@ -462,3 +462,10 @@ def test_rel_error_refuses_non_finite_input_naming_it(a, b, name):
     """rel_error names the argument that holds NaN or infinity."""
     with pytest.raises(ValueError, match=rf"^{name} must be finite"):
         rel_error(a, b)
+
+
+@pytest.mark.parametrize("noise", [-1e-10, -5e-324])
+def test_rel_error_refuses_a_negative_noise_naming_it(noise):
+    """A rounding allowance is an amount >= 0: a negative one would widen every gap."""
+    with pytest.raises(ValueError, match=r"^noise must be >= 0"):
+        rel_error([1.0], [1.0], noise=noise)

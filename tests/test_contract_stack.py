@@ -1,0 +1,48 @@
+"""What a few checked entry points promise about their arguments, by name and shape: the
+spatial batch norm's gamma and beta, softmax_loss's labels, Xavier's fan-in, and check_stack's
+default of one run (train-mode dropout needs a seed only when the stack runs more than once)."""
+
+import numpy as np
+import pytest
+
+from backprop_core.layers.batchnorm import spatial_batchnorm_forward
+from backprop_core.layers.softmax_loss import softmax_loss
+from backprop_core.models import stack
+from backprop_core.models.initialisation import xavier_scale
+from backprop_core.models.stack_checks import check_stack
+
+
+@pytest.mark.parametrize("wrong", ["gamma", "beta"])
+def test_spatial_batchnorm_wants_one_gamma_and_beta_per_channel(wrong):
+    """gamma and beta hold C numbers for x (N, C, H, W); a wrong length is refused naming the
+    parameter, the C expected and x's shape."""
+    x = np.ones((2, 3, 4, 4))
+    gamma, beta = np.ones(3), np.zeros(3)
+    bad = {"gamma": (np.ones(2), beta), "beta": (gamma, np.zeros(2))}[wrong]
+    message = (
+        rf"^{wrong} must have shape \(D,\) = \(3,\) to match x of shape \(2, 3, 4, 4\); got \(2,\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        spatial_batchnorm_forward(x, *bad, {"mode": "train"})
+
+
+def test_softmax_loss_wants_one_label_per_sample():
+    """y must hold one label for each of the N rows of scores."""
+    with pytest.raises(ValueError, match=r"^y must have shape \(N,\) = \(4,\) to match the 4"):
+        softmax_loss(np.ones((4, 3)), [0, 1, 2])
+
+
+def test_xavier_scale_names_a_fan_in_below_1():
+    """A layer has at least one input: fan_in 0 is refused by name."""
+    with pytest.raises(ValueError, match=r"^fan_in must be >= 1; got 0"):
+        xavier_scale(0, 3)
+
+
+def test_check_stack_by_default_checks_one_run_where_train_dropout_needs_no_seed():
+    """Run once (the default), a stack with train-mode dropout and no seed is fine; asked to run
+    it more than once, check_stack wants the seed that makes every run drop the same units."""
+    layers = [stack.Layer("dropout_backward", (), {"p": 0.5, "mode": "train"})]
+    x = np.ones((2, 3))
+    assert check_stack(layers, {}, x) is not None
+    with pytest.raises(ValueError, match=r"needs a 'seed' in train mode"):
+        check_stack(layers, {}, x, repeated=True)

@@ -71,11 +71,11 @@ def _central_differences(f, x, h, contract):
 
 def _real(value, name):
     """``value`` as a real float array, or a TypeError saying what ``f`` returned instead."""
-    array = np.asarray(value) if value is not None else None
-    if array is None or array.dtype == object or not np.issubdtype(array.dtype, np.number):
+    array = np.asarray(value)  # None and other objects give an object array: refused below
+    if array.dtype == object or not np.issubdtype(array.dtype, np.number):
         raise TypeError(f"{name} must be a real number or array; got {type(value).__name__}")
     if np.iscomplexobj(array):
-        raise TypeError(f"{name} must be real; got a complex {type(value).__name__}")
+        raise TypeError(f"{name} must be real; got complex values ({type(value).__name__})")
     return array.astype(np.float64)
 
 

@@ -368,13 +368,14 @@ def test_numerical_gradient_array_refuses_a_non_finite_dout_naming_dout():
     [
         ("low", r"^f\(x\) must be a real number or array; got str"),
         (None, r"^f\(x\) must be a real number or array; got NoneType"),
-        (1j, r"^f\(x\) must be real"),
+        (1j, r"^f\(x\) must be real; got complex values \(complex\)"),
     ],
     ids=["str", "None", "complex"],
 )
 @pytest.mark.parametrize("fn", ["numerical_gradient", "numerical_gradient_array"])
 def test_numerical_gradients_refuse_an_f_that_does_not_return_real_numbers(fn, returned, message):
-    """What f returned is refused by the name f(x), whichever of the two functions calls it."""
+    """What f returned is refused by the name f(x), with the type that arrived, whichever of the
+    two functions calls it."""
     x = np.ones(2)
     with pytest.raises(TypeError, match=message):
         if fn == "numerical_gradient":
@@ -469,3 +470,13 @@ def test_rel_error_refuses_a_negative_noise_naming_it(noise):
     """A rounding allowance is an amount >= 0: a negative one would widen every gap."""
     with pytest.raises(ValueError, match=r"^noise must be >= 0"):
         rel_error([1.0], [1.0], noise=noise)
+
+
+@pytest.mark.parametrize("fn", ["numerical_gradient", "numerical_gradient_array"])
+def test_numerical_gradients_refuse_an_f_that_is_not_a_function(fn):
+    """f must be callable; what arrived instead is named by its type."""
+    with pytest.raises(TypeError, match=r"^f must be a function of x; got str"):
+        if fn == "numerical_gradient":
+            numerical_gradient("v**2", np.ones(2))
+        else:
+            numerical_gradient_array("v**2", np.ones(2), np.ones(2))

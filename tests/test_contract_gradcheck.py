@@ -480,3 +480,32 @@ def test_numerical_gradients_refuse_an_f_that_is_not_a_function(fn):
             numerical_gradient("v**2", np.ones(2))
         else:
             numerical_gradient_array("v**2", np.ones(2), np.ones(2))
+
+
+def test_an_explicit_step_too_small_for_the_dtype_gives_0_not_nan():
+    """An explicit h that float32 cannot add to 1 moves nothing: the difference, 0, is divided
+    by 2h as the formula says (0), not by the move actually stored (0 / 0)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad = numerical_gradient(lambda v: float(np.sum(v)), np.ones(2, np.float32), h=1e-10)
+    np.testing.assert_array_equal(grad, [0.0, 0.0])
+
+
+def test_an_explicit_step_divides_by_2h_even_when_the_dtype_rounds_the_steps():
+    """With h given, the difference of the values actually stored is divided by 2h; with the
+    default step, by the move actually stored (which makes a linear f exact)."""
+    x = np.ones(1, np.float32)
+    stored = float(np.float32(1.0 + 1e-3)) - float(np.float32(1.0 - 1e-3))
+    given = numerical_gradient(lambda v: float(v.astype(np.float64).sum()), x, h=1e-3)
+    default = numerical_gradient(lambda v: float(v.astype(np.float64).sum()), x)
+    assert given[0] == np.float32(stored / 2e-3) != 1.0
+    assert default[0] == 1.0
+
+
+def test_x_may_be_a_list():
+    """x need not be an array: a list of numbers is read as one (and left unchanged)."""
+    x = [1.0, -2.0]
+    np.testing.assert_allclose(numerical_gradient(lambda v: float(np.sum(v**2)), x), [2.0, -4.0])
+    assert x == [1.0, -2.0]

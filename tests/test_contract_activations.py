@@ -544,6 +544,7 @@ def test_stabilise_records_every_rewritten_part_in_the_memo_it_is_given():
     result = stable.stabilise(expr, memo)
     assert memo[expr] == result
     assert memo[X * num / den] == X * sp.tanh(X)
+    assert memo[X * sp.tanh(X)] == X * sp.tanh(X)  # the tanh form, stabilised in turn
     assert memo[sp.log(1 + E(X))] == stable.Softplus(X)
     assert stable.stabilise(expr, {expr: sp.Integer(7)}) == 7  # a given memo is trusted
 

@@ -230,6 +230,8 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
     model has ``kinks_within(X, h)``, the report says how many kinks a step of ``h`` can cross in
     each parameter, which explains an error that is otherwise too large. A float32 model is
     checked on a float64 copy of itself (the report says so); the model itself is not changed.
+    A float ``X`` must be finite; any other ``X`` (integer indices, None) reaches the model as
+    given, except for a float32 model, whose ``X`` is converted to float64 with it.
 
     The error shown is cs231n's; the verdict discounts the rounding error of the central
     difference itself, ``ROUNDING * eps * |L| / h`` (about 1e-10 for a loss near 1), and says so
@@ -256,14 +258,15 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
         raise ValueError("model.params must hold at least one parameter to check; got {}")
     reg = as_scalar(reg, "reg", minimum=0.0)
     h = as_scalar(h, "h", positive=True)
-    X = as_float_array(X, "X")  # finite numbers: a NaN would pass every check as NaN
+    if isinstance(X, np.ndarray) and X.dtype.kind == "f":  # a NaN would pass every check
+        as_float_array(X, "X")  # (other X, such as indices or None, reach the model as given)
     low_precision = [n for n, p in params.items() if getattr(p, "dtype", None) == np.float32]
     if low_precision:  # cs231n checks in float64: a float32 loss cannot resolve the differences
         model = copy.deepcopy(model)
         for name in low_precision:
             model.params[name] = model.params[name].astype(np.float64)
         params = model.params
-        X = X.astype(np.float64)
+        X = as_float_array(X, "X").astype(np.float64)
 
     def loss():
         return model.loss(X, y, reg=reg) if reg else model.loss(X, y)

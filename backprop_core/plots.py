@@ -135,7 +135,10 @@ def _deflate(rows: np.ndarray) -> bytes:
     if len(data) <= SPLIT_BYTES:
         return zlib.compress(data, 1)
     middle = (len(rows) // 2) * rows.strides[0]
-    second = _helper().submit(_raw_deflate, data[middle:], True)
+    try:
+        second = _helper().submit(_raw_deflate, data[middle:], True)
+    except RuntimeError:  # the interpreter is shutting down: no new threads, one stream
+        return zlib.compress(data, 1)
     first = _raw_deflate(data[:middle], False)
     checksum = zlib.adler32(data[middle:], zlib.adler32(data[:middle]))
     return b"\x78\x01" + first + second.result() + struct.pack(">I", checksum)
@@ -199,19 +202,30 @@ def signed_limit(values) -> float:
 
 
 def nice_limit(values, least: float = 0.0, steps=(1, 2, 5)) -> float:
-    """The smallest ``k`` times a power of ten (``k`` in ``steps``, from 1 up to 10) that is at
-    least the largest magnitude in ``values`` and at least ``least``: an axis or colour limit
-    that holds the data and changes only when they cross one of these steps. All zeros give
-    ``least``, or 1 if that is 0.
+    """The smallest ``k`` times a power of ten (``k`` in ``steps``, which start at 1 and stay
+    below 10) that is at least the largest magnitude in ``values`` (to 12 digits) and at least
+    ``least``: an axis or colour limit that holds the data and changes only when they cross one
+    of these steps. All zeros give ``least``, or 1 if that is 0; a magnitude outside
+    [1e-300, 1e300], where powers of ten run out of floats, is its own limit.
 
     >>> nice_limit([0.3, -3.2]), nice_limit([0.07]), nice_limit([0.0], least=1.0)
     (5.0, 0.1, 1.0)
     >>> nice_limit([1.3], steps=(1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
     1.5
+    >>> nice_limit([np.nan])
+    Traceback (most recent call last):
+    ...
+    ValueError: values must be finite; got a largest magnitude of nan
     """
-    largest = max(signed_limit(values) if np.any(values) else 0.0, least)
+    if not (steps and steps[0] == 1 and all(1 <= k < 10 for k in steps)):
+        raise ValueError(f"steps must start at 1 and stay below 10; got {steps}")
+    largest = max(float(np.max(np.abs(values))) if np.size(values) else 0.0, least)
+    if not np.isfinite(largest):
+        raise ValueError(f"values must be finite; got a largest magnitude of {largest}")
     if largest <= 0:
         return 1.0
+    if not 1e-300 <= largest <= 1e300:
+        return largest
     power = 10.0 ** np.floor(np.log10(largest))
     return float(next(k * power for k in (*steps, 10) if largest <= k * power * (1 + 1e-12)))
 

@@ -307,16 +307,41 @@ def test_gradcheck_refuses_a_parameter_that_is_not_an_array_naming_it():
 
 
 @pytest.mark.parametrize(
-    ("X", "message"),
-    [([[1.0, np.nan]], r"^X must be finite"), ([["a", "b"]], r"^X must be a numeric array")],
-    ids=["nan", "strings"],
+    ("X", "dtype", "message"),
+    [
+        (np.array([[1.0, np.nan]]), np.float64, r"^X must be finite"),
+        ([[1.0, np.nan]], np.float32, r"^X must be finite"),
+        ([["a", "b"]], np.float32, r"^X must be a numeric array"),
+    ],
+    ids=["nan, float64 model", "nan, float32 model", "strings, float32 model"],
 )
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gradcheck_refuses_a_bad_X_naming_X(X, message, dtype):
-    """Whatever the model's dtype, gradcheck checks X first and names it if bad: a NaN in X
-    would otherwise make every loss NaN and every check pass as NaN."""
+def test_gradcheck_refuses_a_bad_X_naming_X(X, dtype, message):
+    """A float X with NaN is refused whatever the model's dtype (every loss would be NaN and
+    every check pass as NaN); for a float32 model, checked on a float64 copy, X is converted and
+    refused by name if it cannot be."""
     with pytest.raises((ValueError, TypeError), match=message):
         gradcheck(Cubic(0, dtype=dtype), X, [0])
+
+
+class Embedding:
+    """A float64 model whose X holds indices (token ids): ``L = sum(W[X]**2)``."""
+
+    def __init__(self):
+        self.params = {"W": np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])}
+
+    def loss(self, X, y=None):
+        rows = self.params["W"][X]
+        grad = np.zeros_like(self.params["W"])
+        np.add.at(grad, X, 2 * rows)
+        return float(np.sum(rows**2)), {"W": grad}
+
+
+@pytest.mark.parametrize("X", [np.array([0, 2, 2]), None], ids=["indices", "None"])
+def test_gradcheck_passes_any_other_X_to_a_float64_model_as_given(X):
+    """X need not be floats: integer indices (an embedding) or None (a model that ignores X)
+    reach model.loss unchanged."""
+    model = Embedding() if X is not None else Cubic(0)
+    assert gradcheck(model, X, None).ok
 
 
 class NoParams(LossOnly):

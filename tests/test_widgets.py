@@ -817,3 +817,23 @@ def test_a_forked_process_encodes_large_images_too():
     expected = large_image()  # the parent's helper thread exists now
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply_async(large_image).get(timeout=30) == expected
+
+
+def test_a_large_image_is_encoded_at_interpreter_exit_too():
+    """At exit no new thread may start: an image encoded then (an atexit hook, a finaliser)
+    is deflated in one stream instead of failing."""
+    code = (
+        "import atexit, io, PIL.Image\n"
+        "from tests.test_widgets import large_image\n"
+        "def last():\n"
+        "    print(PIL.Image.open(io.BytesIO(large_image())).size)\n"
+        "atexit.register(last)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=WORKBOOK.parent,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "(1536, 768)", done.stderr[-2000:]

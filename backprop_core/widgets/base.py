@@ -319,11 +319,11 @@ SLIDERS = (
     widgets.IntRangeSlider,
     widgets.FloatRangeSlider,
 )
-# the readout: legible beside the figure on a projector, long lines wrapped rather than cut
 # the memory an explorer may keep in figures drawn for earlier axis limits (Explorer._render):
 # eight of the depth explorer's (1651 x 614 pixels), so that moving back and forth between
 # settings seen before costs no tick drawn
 SNAPSHOT_BYTES = 32 * 2**20
+# the readout: legible beside the figure on a projector, long lines wrapped rather than cut
 READOUT_STYLE = "margin:0; font-size:15px; line-height:1.35; white-space:pre-wrap"
 
 

@@ -121,8 +121,10 @@ def test_pass_macs_refuses_caches_that_do_not_match_the_layers():
     layers, params = affine_relu([3, 4, 2])
     _, caches = stack.forward(layers, params, X)
     assert pass_macs(layers, caches) == 2 * (3 * 4 + 4 * 2)  # N * D * M per affine layer
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^caches must hold one cache per layer \(4, .*; got 2$"):
         pass_macs(layers, caches[:2])
+    with pytest.raises(TypeError, match=r"^caches must be the list stack.forward returned; got"):
+        pass_macs(layers, None)
 
 
 # -- memory ---------------------------------------------------------------------------------------

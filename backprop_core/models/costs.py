@@ -7,6 +7,7 @@ Jacobian in :mod:`~backprop_core.models.modes` reports.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
@@ -41,6 +42,17 @@ def pass_macs(layers, caches, products=1):
     >>> pass_macs(layers, caches), pass_macs(layers, caches, 2)
     (24, 48)
     """
+    if isinstance(layers, str | bytes) or not isinstance(layers, Sequence):
+        raise TypeError(f"layers must be a list of stack.Layer; got {type(layers).__name__}")
+    if isinstance(caches, str | bytes) or not isinstance(caches, Sequence):
+        raise TypeError(
+            f"caches must be the list stack.forward returned; got {type(caches).__name__}"
+        )
+    if len(caches) != len(layers):
+        raise ValueError(
+            f"caches must hold one cache per layer ({len(layers)}, as stack.forward returns "
+            f"them); got {len(caches)}"
+        )
     return sum(
         products * affine_macs(c)
         for layer, c in zip(layers, caches, strict=True)

@@ -144,7 +144,7 @@ def layer_statistics(net, X, y):
 def statistics_table(records):
     """The records as a text table, one row per layer, numbers in scientific notation.
 
-    A mean below 1e-9 of its standard deviation is rounding error (the gradient of the scores
+    A mean of at most 1e-9 of its standard deviation is rounding error (the gradient of the scores
     sums to 0 over the classes) and is shown as 0.
 
     >>> rng = np.random.default_rng(0)

@@ -534,3 +534,10 @@ def test_x_may_be_a_list():
     x = [1.0, -2.0]
     np.testing.assert_allclose(numerical_gradient(lambda v: float(np.sum(v**2)), x), [2.0, -4.0])
     assert x == [1.0, -2.0]
+
+
+@pytest.mark.parametrize(("args", "name"), [((-1.0, 0), "error"), ((0.1, -1), "kinks")])
+def test_verdict_names_a_negative_error_or_kink_count(args, name):
+    """A relative error and a kink count are >= 0; a negative one is refused by its name."""
+    with pytest.raises(ValueError, match=rf"^{name} must be >= 0"):
+        verdict(*args)

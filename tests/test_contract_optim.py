@@ -37,3 +37,27 @@ def test_a_state_of_the_wrong_shape_is_named_with_the_shape_it_needs():
     message = r"^config\['velocity'\] must have shape \(2,\) to match w; got \(3,\)$"
     with pytest.raises(ValueError, match=message):
         sgd_momentum(np.ones(2), np.ones(2), {"velocity": np.ones(3)})
+
+
+def test_a_gradient_that_is_not_finite_or_not_of_ws_shape_is_named():
+    """dw is checked before any step: NaN or a shape other than w's is refused naming dw."""
+    with pytest.raises(ValueError, match=r"^dw must be finite"):
+        sgd(np.ones(2), [np.nan, 1.0])
+    with pytest.raises(ValueError, match=r"^dw must have shape \(2,\) to match w; got \(3,\)$"):
+        sgd(np.ones(2), np.ones(3))
+
+
+def test_only_adam_keeps_a_step_count():
+    """'t' is Adam's step count; the other rules refuse it as a key they do not use."""
+    with pytest.raises(ValueError, match=r"^config has keys sgd does not use: \['t'\]"):
+        sgd(np.ones(2), np.ones(2), {"t": 3})
+    assert adam(np.ones(2), np.ones(2), {"t": 3})[1]["t"] == 4
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_first_momentum_step_starts_from_a_zero_velocity_of_ws_dtype(dtype):
+    """Without a velocity given, it starts at zeros like w: the step is -lr * dw, in w's dtype."""
+    w, dw = np.ones(2, dtype), np.array([1.0, -2.0], dtype)
+    next_w, config = sgd_momentum(w, dw, {"learning_rate": 0.5, "momentum": 0.9})
+    assert next_w.dtype == dtype and config["velocity"].dtype == dtype
+    np.testing.assert_allclose(next_w, [0.5, 2.0])

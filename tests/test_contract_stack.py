@@ -46,3 +46,63 @@ def test_check_stack_by_default_checks_one_run_where_train_dropout_needs_no_seed
     assert check_stack(layers, {}, x) is not None
     with pytest.raises(ValueError, match=r"needs a 'seed' in train mode"):
         check_stack(layers, {}, x, repeated=True)
+
+
+def test_a_layer_of_an_unknown_stage_is_refused_listing_the_known_ones():
+    """Layer('conv') is not a stage: the message lists the stages a stack can run."""
+    with pytest.raises(
+        ValueError, match=r"^stage must be one of \['activation', 'affine_backward'"
+    ):
+        stack.Layer("conv")
+
+
+class ForwardOnly:
+    def forward(self, x):
+        return x, None
+
+
+class BackwardOnly:
+    def backward(self, dout, cache):
+        return dout
+
+
+@pytest.mark.parametrize(
+    "fn", [ForwardOnly(), BackwardOnly(), None], ids=lambda f: type(f).__name__
+)
+def test_an_activation_layer_needs_both_forward_and_backward(fn):
+    """An activation layer's object must have forward(x) and backward(dout, cache); the
+    message says so and names what arrived."""
+    message = (
+        r"^an activation layer needs settings=\{'activation': an object with forward\(x\) and "
+        rf"backward\(dout, cache\)\}}; got {type(fn).__name__}$"
+    )
+    with pytest.raises(TypeError, match=message):
+        stack.Layer("activation", (), {"activation": fn})
+
+
+def two_affine_layers():
+    layers = [
+        stack.Layer("affine_backward", ("W1", "b1")),
+        stack.Layer("affine_backward", ("W2", "b2")),
+    ]
+    rng = np.random.default_rng(0)
+    params = {
+        "W1": rng.standard_normal((3, 4)),
+        "b1": np.zeros(4),
+        "W2": rng.standard_normal((4, 2)),
+        "b2": np.zeros(2),
+    }
+    return layers, params
+
+
+def test_backward_through_two_affine_layers_in_a_row():
+    """With no elementwise layer between them, the second affine layer passes its dx back to
+    the first: dW1 = x^T (dout W2^T)."""
+    layers, params = two_affine_layers()
+    x, dout = np.ones((5, 3)), np.ones((5, 2))
+    _, caches = stack.forward(layers, params, x)
+    grads = stack.backward(layers, params, caches, dout)
+    np.testing.assert_allclose(grads["W1"], x.T @ (dout @ params["W2"].T))
+    assert "x" not in grads  # the stack's own dx is left out unless asked for
+    with_dx = stack.backward(layers, params, caches, dout, need_dx=True)
+    np.testing.assert_allclose(with_dx["x"], dout @ params["W2"].T @ params["W1"].T)

@@ -149,7 +149,11 @@ class TwoLayerNet:
         """
         if not isinstance(params, dict):
             raise TypeError(f"params must be a dict of W1, b1, W2, b2; got {type(params).__name__}")
-        net = cls(1, 1, 1, seed=seed, relu_at_zero=relu_at_zero, activation=activation)
+        seed = as_seed(seed)
+        # a placeholder net, sized below: its weights are drawn from a generator of its own, so
+        # train() shuffles exactly as sgd(..., rng=seed) would
+        net = cls(1, 1, 1, relu_at_zero=relu_at_zero, activation=activation)
+        net._rng = np.random.default_rng(seed)
         net.params = params
         net._check_params(finite=True)  # the keys, shapes and values, before anything is copied
         net.params = {name: as_float_array(params[name], name).copy() for name in PARAM_NAMES}

@@ -281,3 +281,26 @@ def test_no_function_changes_its_inputs(problem, at_zero):
     bc.gradcheck(net, X, y)
     assert all(np.array_equal(net.params[k], params[k]) for k in params)
     assert np.array_equal(X, originals[0]) and np.array_equal(y, originals[3])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_non_finite_number_in_a_large_batch_is_refused_at_its_index(bad, dtype):
+    """A batch of 50,176 numbers with one NaN or infinity is refused, naming where it is (the
+    large-array check sums squares first; this is the case it must not miss)."""
+    x = np.ones((64, 784), dtype=dtype)
+    x[13, 500] = bad
+    W, b = np.zeros((784, 3), dtype=dtype), np.zeros(3, dtype=dtype)
+    with pytest.raises(
+        ValueError, match=r"^x must be finite; got -?(nan|inf) at index \(13, 500\)$"
+    ):
+        bc.affine_forward(x, W, b)
+
+
+def test_finite_numbers_too_large_to_square_are_still_accepted():
+    """Values whose squares overflow float32 are finite: a large batch of them passes the check
+    and gives the exact product."""
+    x = np.full((64, 784), 1e30, dtype=np.float32)
+    W, b = np.zeros((784, 3), dtype=np.float32), np.ones(3, dtype=np.float32)
+    out, _ = bc.affine_forward(x, W, b)
+    np.testing.assert_array_equal(out, np.ones((64, 3), dtype=np.float32))

@@ -17,6 +17,7 @@ from backprop_core.activations import (
     MAX_EXPONENT,
     MAX_LENGTH,
     NAMED,
+    Activation,
     X,
     activation_from_text,
     budget,
@@ -158,6 +159,12 @@ def test_expression_refuses_a_text_that_is_not_a_string_naming_its_type():
         grammar.expression(3)
 
 
+def test_parse_refuses_a_text_that_is_not_a_string_naming_its_type():
+    """The public parse says, before any work, that text must be a string and what arrived."""
+    with pytest.raises(TypeError, match=r"^text must be a string; got int$"):
+        parse(3)
+
+
 def test_expression_allows_max_length_characters_and_refuses_one_more():
     assert grammar.expression("x" + " " * (MAX_LENGTH - 1)) == X
     long = "x" + " " * MAX_LENGTH
@@ -273,6 +280,15 @@ def test_a_refused_constant_is_quoted_by_its_first_40_characters():
     assert message.startswith(f"{quoted} (a division by zero) is not allowed at column 5")
 
 
+def test_a_constant_that_x_cancels_out_of_is_checked_and_named_with_its_column():
+    """When x cancels, as in (x + 1e200) * 1e200 - x * 1e200 = 1e400, the constant left is
+    checked like any other and the refusal quotes that part of the text and its column."""
+    message = refusal("x + ((x + 1e200) * 1e200 - x * 1e200)")
+    assert message.startswith(
+        "(x + 1e200) * 1e200 - x * 1e200 (a number beyond ±1e+300) is not allowed at column 6; "
+    )
+
+
 def test_a_node_without_a_position_is_refused_without_a_column_and_quoted_as_a_question_mark():
     """``refuse`` and ``checked_value`` also serve nodes built by hand, which have no position."""
     node = ast.Constant(value=1.0)
@@ -280,6 +296,14 @@ def test_a_node_without_a_position_is_refused_without_a_column_and_quoted_as_a_q
         grammar.checked_value(node, "", lambda: 1 / 0)
     with pytest.raises(ValueError, match=r"^the operator is not allowed; use x, numbers, "):
         grammar.refuse(ast.Add(), "the operator")
+
+
+def test_a_node_of_a_kind_the_grammar_does_not_know_is_named_by_its_type():
+    """A node the grammar has no rule for is refused by its type, followed by its text, or by a
+    question mark for a node built by hand, which has no text."""
+    with pytest.raises(ValueError, match=r"^Set \(\?\) is not allowed; use x, numbers, "):
+        grammar.build(ast.Set(elts=[]), "")
+    assert refusal("x + {x}").startswith("Set ({x}) is not allowed at column 5; ")
 
 
 def test_checked_value_returns_the_float_of_a_constant_up_to_max_constant():
@@ -348,6 +372,31 @@ def test_constants_are_computed_with_their_signs_and_operations():
     # a constant that cancels to zero is a zero divisor, whatever x does beside it
     with pytest.raises(ValueError, match=r"^x/\(2\*x - x - x\) \(a division by zero\)"):
         grammar.expression("x/(2*x - x - x)")
+
+
+def outcome(text):
+    """grammar.expression(text), or None if it refuses the text."""
+    try:
+        return grammar.expression(text)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "constant", ["(2)", "(63.9 + 0.1)", "(1e300 + 1 - 1e300)", "(1e300 + 65 - 1e300)"]
+)
+def test_a_minus_sign_before_a_constant_negates_it_and_changes_nothing_else(constant):
+    """A divisor or an exponent -(c) is allowed or refused exactly as (c) is, and gives the
+    negated expression, even where c's float differs from its exact value (1e300 + 1 - 1e300
+    is 0.0 in floats, 1 exactly)."""
+    divided, divided_by_minus = outcome(f"x / {constant}"), outcome(f"x / -{constant}")
+    assert (divided is None) == (divided_by_minus is None)
+    if divided is not None:
+        assert divided_by_minus == -divided
+    power, power_of_minus = outcome(f"x ** {constant}"), outcome(f"x ** -{constant}")
+    assert (power is None) == (power_of_minus is None)
+    if power is not None:
+        assert power_of_minus == 1 / power
 
 
 @pytest.mark.parametrize(
@@ -589,6 +638,13 @@ def test_without_corners_writes_abs_as_a_times_a_step():
 )
 def test_derivative_of_differentiates_in_x_and_drops_delta_functions(expr, derivative):
     assert stable.derivative_of(expr, 0.0) == derivative
+
+
+def test_derivative_of_holds_every_symbol_but_x_constant():
+    """f' is the derivative in x alone: another symbol in the expression is a constant."""
+    a = sp.Symbol("a")
+    assert stable.derivative_of(a * X**2 + sp.sin(a), 0.0) == 2 * a * X
+    assert stable.derivative_of(a, 0.0) == 0
 
 
 def test_with_steps_at_values_every_step_at_zero_as_asked():
@@ -843,3 +899,21 @@ def test_child_closes_its_end_of_the_pipe():
     budget.child(send, budget.derive_stages, ("x", None, None))
     assert send.closed
     receive.close()
+
+
+@pytest.mark.parametrize(
+    ("other", "named_in_message"),
+    [
+        (sp.Symbol("y"), r"\['y'\]: x\*y"),
+        (sp.Symbol("x"), r"\['x'\] \(a Symbol\('x'\) of your own"),
+    ],
+)
+def test_an_expression_with_a_symbol_other_than_x_is_refused_naming_it(other, named_in_message):
+    """Activation(text, expr) computes with X alone: another symbol (or a plain Symbol('x'),
+    which SymPy holds apart from the real X) would fail later in NumPy or give a wrong slope."""
+    with pytest.raises(
+        ValueError,
+        match=r"^expr must have backprop_core\.activations\.X as its only symbol; it also holds "
+        + named_in_message,
+    ):
+        Activation("mine", X * other)

@@ -548,3 +548,69 @@ def test_bad_data_is_refused_by_name(data, error, words):
     """data that is not a dict, or holds non-numeric X, is refused with a message naming it."""
     with pytest.raises(error, match=words):
         Solver(Scripted(), data)
+
+
+def test_the_defaults_are_cs231ns(capsys):
+    """Left out, the settings are cs231n's: batches of 100, 10 epochs, the training accuracy
+    measured on 1000 samples, and verbose printing every 10 iterations."""
+    model = Scripted(g=np.zeros((C, C)))
+    data = dataset(n_train=1001, n_val=5)
+    Solver(model, data, seed=0, progress=False).train()
+    per_epoch = 1001 // 100
+    total = 10 * per_epoch
+    batches = [len(X) for kind, X in model.calls if kind == "train"]
+    assert batches == [100] * total
+    scored = [len(X) for kind, X in model.calls if kind == "score"]
+    assert scored == [500, 500, 5] * 11  # 1000 of the 1001 training samples, all 5 val ones
+    out = capsys.readouterr().out.splitlines()
+    iterations = [x.split(")")[0] for x in out if x.startswith("(iteration")]
+    assert iterations == [f"(iteration {t + 1} / {total}" for t in range(0, total, 10)]
+    assert sum(x.startswith("(epoch") for x in out) == 11
+
+
+class NoLoss:
+    params: ClassVar[dict] = {"W": np.eye(C)}
+
+
+class LossNotCallable(NoLoss):
+    loss = "cross-entropy"
+
+
+class EmptyParams:
+    params: ClassVar[dict] = {}
+
+    def loss(self, X, y=None):
+        return X
+
+
+class ParamsList(EmptyParams):
+    params: ClassVar[list] = [np.eye(C)]
+
+
+@pytest.mark.parametrize("model", [NoLoss(), LossNotCallable(), EmptyParams(), ParamsList()])
+def test_a_model_without_a_dict_of_params_and_a_callable_loss_is_refused_by_its_type(model):
+    """A model needs both a non-empty params dict and a callable loss; lacking either, it is
+    refused with a TypeError saying what a model must have and naming the model's type."""
+    name = type(model).__name__
+    with pytest.raises(
+        TypeError,
+        match=rf"^model must have params \(a dict of arrays\) and loss\(X, y=None\); got {name}$",
+    ):
+        Solver(model, dataset())
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "words"),
+    [
+        ({"optim_config": [1]}, TypeError, r"^optim_config must be a dict; got list$"),
+        ({"num_val_samples": 0}, ValueError, r"^num_val_samples must be >= 1; got 0$"),
+        ({"num_val_samples": 2.5}, TypeError, r"^num_val_samples must be an integer"),
+        ({"print_every": 0}, ValueError, r"^print_every must be >= 1; got 0$"),
+        ({"print_every": "10"}, TypeError, r"^print_every must be an integer"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_message_that_starts_with_their_name(change, error, words):
+    """optim_config that is not a dict is named with its type; num_val_samples and print_every
+    that are not counts >= 1 are named with what arrived."""
+    with pytest.raises(error, match=words):
+        Solver(Scripted(), dataset(), **change)

@@ -87,6 +87,13 @@ class Activation:
     def __post_init__(self):
         if self.expr is not None and not (isinstance(self.expr, sp.Expr) and self.expr.has(X)):
             raise TypeError(f"expr must be a SymPy expression in x; got {self.expr!r:.80}")
+        others = self.expr is not None and sorted(map(str, self.expr.free_symbols - {X}))
+        if others:  # another symbol, or a plain Symbol("x") without X's real assumption
+            mine = " (a Symbol('x') of your own is not X, which is real)" if "x" in others else ""
+            raise ValueError(
+                "expr must have backprop_core.activations.X as its only symbol; it also holds "
+                f"{others}{mine}: {self.expr!r:.80}"
+            )
         at_zero = self.at_zero
         if isinstance(at_zero, bool) or not isinstance(at_zero, int | float | np.floating):
             raise TypeError(f"at_zero must be a real number; got {type(at_zero).__name__}")

@@ -917,3 +917,12 @@ def test_an_expression_with_a_symbol_other_than_x_is_refused_naming_it(other, na
         + named_in_message,
     ):
         Activation("mine", X * other)
+
+
+@pytest.mark.parametrize("hidden", ["65", "1e200", "-65"])
+def test_an_exponent_lost_to_rounding_is_still_checked_against_the_limit(hidden):
+    """In x ** (1e300 + c - 1e300) rounding turns the float exponent into 0, but SymPy keeps the
+    exact c: an exponent beyond MAX_EXPONENT is refused whichever way it is written."""
+    with pytest.raises(ValueError, match=r"^an exponent of -?\d+ is not allowed at column 1;"):
+        parse(f"x ** (1e300 + ({hidden}) - 1e300)")
+    assert str(parse(f"x ** (1e300 + {MAX_EXPONENT} - 1e300)")) == f"x**{MAX_EXPONENT}"

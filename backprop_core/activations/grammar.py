@@ -113,6 +113,15 @@ def checked_value(node, source, compute):
     return float(value)
 
 
+def too_large_exponent(exact, value):
+    """Whether a constant exponent is beyond ``MAX_EXPONENT``, by its float or its exact value.
+
+    The float alone can miss one: in ``1e300 + 65 - 1e300`` the 65 is lost to rounding, but the
+    exact sum that SymPy keeps is 65.
+    """
+    return abs(value) > MAX_EXPONENT or bool(exact.is_Rational and abs(exact) > MAX_EXPONENT)
+
+
 def build(node, source, depth=0):
     """``(expr, value)``: the SymPy expression of ``node``, and its float if it is constant."""
     if depth > MAX_DEPTH:
@@ -151,7 +160,7 @@ def build_node(node, source, depth):
         left, a = build(node.left, source, depth if chained else depth + 1)
         right, b = build(node.right, source, depth + 1)
         symbolic, numeric = OPERATORS[type(node.op)]
-        if isinstance(node.op, ast.Pow) and b is not None and abs(b) > MAX_EXPONENT:
+        if isinstance(node.op, ast.Pow) and b is not None and too_large_exponent(right, b):
             refuse(node, f"an exponent of {right}")
         if a is not None and b is not None:
             value = checked_value(node, source, lambda: numeric(a, b))

@@ -1,23 +1,31 @@
-"""What the stack tools of notebooks 14 and 15 promise a caller: gradient checkpointing
+"""What the models of notebook 14 and the stack tools of notebooks 14 and 15 promise a caller:
+cs231n's ``ThreeLayerConvNet`` (:mod:`~backprop_core.models.cnn`), gradient checkpointing
 (:mod:`~backprop_core.models.checkpointing`), the cost counts
-(:mod:`~backprop_core.models.costs`), the memory of the caches
+(:mod:`~backprop_core.models.costs`), He's and Xavier's scales
+(:mod:`~backprop_core.models.initialisation`), the memory of the caches
 (:mod:`~backprop_core.models.memory`), the three Jacobians (:mod:`~backprop_core.models.modes`),
-forward mode's tangents (:mod:`~backprop_core.models.tangents`) and the per-layer statistics
-table (:mod:`~backprop_core.models.statistics`).
+the checks of a stack before they run it (:mod:`~backprop_core.models.stack_checks`), forward
+mode's tangents (:mod:`~backprop_core.models.tangents`) and the per-layer statistics table and
+trend (:mod:`~backprop_core.models.statistics`).
 
 Every expected number is computed independently: byte counts from the arrays' shapes or from
 ``stored_bytes`` of the arrays named, dtypes from the package's rule (float32 in, float32 out).
 """
 
+import inspect
 import itertools
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 import pytest
 
-from backprop_core.models import modes, stack
+from backprop_core import gradcheck
+from backprop_core.models import ThreeLayerConvNet, modes, stack
 from backprop_core.models.costs import pass_macs
-from backprop_core.models.statistics import LayerStatistics, statistics_table
+from backprop_core.models.initialisation import layer_scales
+from backprop_core.models.stack_checks import check_stack
+from backprop_core.models.statistics import LayerStatistics, statistics_table, trend
 
 AFFINE = [stack.Layer("affine_backward", ("W", "b"))]
 RELU = stack.Layer("relu_backward")
@@ -35,6 +43,12 @@ def affine_relu(widths):
         params[f"W{i}"] = local.standard_normal((d, m))
         params[f"b{i}"] = local.standard_normal(m)
     return layers, params
+
+
+NEEDS_A_SEED = (
+    r"^layers\[1\]\.settings needs a 'seed' in train mode: this runs the stack more than once "
+    r"and every run must drop the same units$"
+)
 
 
 def unseeded_dropout():
@@ -109,8 +123,128 @@ def test_checkpointing_counts_no_bytes_the_parameters_already_hold():
 
 def test_forward_checkpointed_refuses_train_mode_dropout_without_a_seed():
     """Checkpointing runs segments twice, so every run must drop the same units."""
-    with pytest.raises(ValueError, match=r"layers\[1\]\.settings needs a 'seed' in train mode"):
+    with pytest.raises(ValueError, match=NEEDS_A_SEED):
         modes.forward_checkpointed(unseeded_dropout(), PARAMS, X, every=1)
+
+
+# -- cnn ------------------------------------------------------------------------------------------
+
+# cs231n assignment 2, cs231n/classifiers/cnn.py (as issue 13 quotes it):
+# ThreeLayerConvNet(input_dim=(3, 32, 32), num_filters=32, filter_size=7, hidden_dim=100,
+# num_classes=10, weight_scale=1e-3, reg=0.0, dtype=np.float32)
+CS231N_CONV_DEFAULTS = {
+    "input_dim": (3, 32, 32),
+    "num_filters": 32,
+    "filter_size": 7,
+    "hidden_dim": 100,
+    "num_classes": 10,
+    "weight_scale": 1e-3,
+    "reg": 0.0,
+    "dtype": np.float32,
+}
+SMALL_CONV = {"input_dim": (1, 4, 4), "num_filters": 2, "filter_size": 3, "hidden_dim": 3}
+IMAGES = np.random.default_rng(3).standard_normal((3, 1, 4, 4))
+
+
+def small_conv(**kwargs):
+    return ThreeLayerConvNet(**{**SMALL_CONV, "num_classes": 3, "seed": 0, **kwargs})
+
+
+def test_the_conv_net_s_defaults_are_those_of_the_cs231n_assignment():
+    parameters = inspect.signature(ThreeLayerConvNet).parameters
+    defaults = {name: parameters[name].default for name in CS231N_CONV_DEFAULTS}
+    assert defaults == CS231N_CONV_DEFAULTS
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("input_dim", (0, 4, 4), r"^input_dim\[0\] must be >= 1; got 0$"),
+        ("input_dim", (1, 4, 0), r"^input_dim\[2\] must be >= 1; got 0$"),
+        ("filter_size", 0, r"^filter_size must be >= 1; got 0$"),
+        ("hidden_dim", 0, r"^hidden_dim must be >= 1; got 0$"),
+        ("num_classes", 0, r"^num_classes must be >= 1; got 0$"),
+        ("weight_scale", 0.0, r"^weight_scale must be > 0; got 0.0$"),
+        ("weight_scale", -1e-3, r"^weight_scale must be > 0; got -0.001$"),
+        ("reg", -0.5, r"^reg must be >= 0.0; got -0.5$"),
+    ],
+)
+def test_a_bad_conv_net_setting_is_refused_naming_the_setting(setting, value, message):
+    """A learner sees which argument was wrong, and why: a size below 1, a scale of the weights
+    that is not positive, a negative regularisation strength."""
+    with pytest.raises(ValueError, match=message):
+        small_conv(**{setting: value})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_conv_net_computes_in_its_own_dtype_whatever_the_images(dtype):
+    """Every parameter, the scores, the loss's gradients are of the dtype asked for, even for
+    float64 images given to a float32 net (they are converted, not mixed in)."""
+    net = small_conv(dtype=dtype)
+    assert {value.dtype for value in net.params.values()} == {np.dtype(dtype)}
+    assert net.loss(IMAGES).dtype == dtype
+    _, grads = net.loss(IMAGES, [0, 1, 2])
+    assert {value.dtype for value in grads.values()} == {np.dtype(dtype)}
+
+
+def test_the_conv_net_s_weights_have_the_scale_asked_for_and_its_biases_start_at_zero():
+    """W1, W2, W3 are drawn with standard deviation weight_scale; b1, b2, b3 are zeros."""
+    net = ThreeLayerConvNet(
+        input_dim=(1, 8, 8), num_filters=8, filter_size=3, hidden_dim=20, weight_scale=0.5, seed=0
+    )
+    for name in ("W1", "W2", "W3"):
+        assert net.params[name].std() == pytest.approx(0.5, rel=0.25), name
+    for name in ("b1", "b2", "b3"):
+        assert not net.params[name].any(), name
+
+
+def test_the_seed_fixes_the_conv_net_s_initial_weights():
+    """Two nets built with the same seed start equal; another seed gives other weights."""
+    first, twin, other = small_conv(seed=4), small_conv(seed=4), small_conv(seed=5)
+    for name, value in first.params.items():
+        np.testing.assert_array_equal(value, twin.params[name])
+    assert not np.array_equal(first.params["W1"], other.params["W1"])
+
+
+def test_the_conv_net_adds_half_reg_times_the_squared_weights_to_its_loss():
+    """cs231n's penalty 0.5 * reg * sum(W**2) over W1, W2, W3 in the loss, reg * W in dW."""
+    y = [0, 1, 2]
+    plain, regularised = small_conv(dtype=np.float64), small_conv(dtype=np.float64, reg=0.7)
+    loss, grads = plain.loss(IMAGES, y)
+    reg_loss, reg_grads = regularised.loss(IMAGES, y)
+    weights = [plain.params[name] for name in ("W1", "W2", "W3")]
+    assert reg_loss == pytest.approx(loss + 0.35 * sum(np.sum(W**2) for W in weights))
+    for name in ("W1", "W2", "W3"):
+        np.testing.assert_allclose(reg_grads[name], grads[name] + 0.7 * plain.params[name])
+    np.testing.assert_array_equal(reg_grads["b1"], grads["b1"])
+
+
+@pytest.mark.parametrize(
+    ("y", "error", "message"),
+    [
+        ([0, 1], ValueError, r"^y must have shape \(N,\) = \(3,\) to match the 3 samples"),
+        ([0, 1, 3], ValueError, r"^y must lie in \[0, 3\) for C = 3; got 3$"),
+        ([0.0, 1.0, 2.0], TypeError, r"^y must hold integer class labels"),
+    ],
+)
+def test_the_conv_net_refuses_labels_that_do_not_fit_naming_y(y, error, message):
+    """One label per image, each a class of the net: anything else is refused by name."""
+    with pytest.raises(error, match=message):
+        small_conv().loss(IMAGES, y)
+
+
+def test_a_float32_conv_net_is_gradient_checked_on_a_float64_copy():
+    """As cs231n does: the loss runs on the float64 copy's parameters, in float64."""
+    report = gradcheck(small_conv(weight_scale=0.3), IMAGES, [0, 1, 2])
+    assert report.in_float64 and all(row.verdict == "good" for row in report.rows), str(report)
+
+
+def test_a_float32_conv_net_refuses_a_parameter_that_is_not_an_array_of_its_dtype():
+    """A list of numbers in place of W1 becomes float64: refused naming W1 and the dtype."""
+    net = small_conv()
+    net.params["W1"] = net.params["W1"].tolist()
+    with pytest.raises(TypeError, match=r"^params\['W1'\] must be float32, as the model; got"):
+        net.loss(IMAGES)
 
 
 # -- costs ----------------------------------------------------------------------------------------
@@ -125,6 +259,31 @@ def test_pass_macs_refuses_caches_that_do_not_match_the_layers():
         pass_macs(layers, caches[:2])
     with pytest.raises(TypeError, match=r"^caches must be the list stack.forward returned; got"):
         pass_macs(layers, None)
+
+
+@pytest.mark.parametrize(
+    ("layers", "caches", "message"),
+    [
+        (None, [], r"^layers must be a list of stack.Layer; got NoneType$"),
+        (AFFINE[0], [], r"^layers must be a list of stack.Layer; got Layer$"),
+        (AFFINE, {0: None}, r"^caches must be the list stack.forward returned; got dict$"),
+    ],
+    ids=["layers None", "one layer alone", "caches a dict"],
+)
+def test_pass_macs_refuses_what_is_not_a_list_naming_the_argument_and_what_arrived(
+    layers, caches, message
+):
+    with pytest.raises(TypeError, match=message):
+        pass_macs(layers, caches)
+
+
+# -- initialisation -------------------------------------------------------------------------------
+
+
+def test_layer_scales_names_the_size_that_is_not_a_count():
+    """A layer of 0 units is refused by its place in sizes."""
+    with pytest.raises(ValueError, match=r"^sizes\[1\] must be >= 1; got 0$"):
+        layer_scales([8, 0, 2], "he")
 
 
 # -- memory ---------------------------------------------------------------------------------------
@@ -219,7 +378,7 @@ def test_a_jacobian_too_large_is_refused_naming_the_stack_s_jacobian(jacobian):
 )
 def test_the_jacobians_refuse_train_mode_dropout_without_a_seed(jacobian):
     """Each Jacobian runs the stack more than once: every run must drop the same units."""
-    with pytest.raises(ValueError, match=r"layers\[1\]\.settings needs a 'seed' in train mode"):
+    with pytest.raises(ValueError, match=NEEDS_A_SEED):
         jacobian(unseeded_dropout(), PARAMS, X)
 
 
@@ -247,6 +406,76 @@ def test_forward_mode_counts_no_multiply_adds_for_a_normalisation_layer(layer):
     params = {"g": rng.standard_normal(3), "b": rng.standard_normal(3)}
     _, cost = modes.jacobian_forward([layer], params, X)
     assert cost == modes.Cost(X.size, 0)
+
+
+# -- stack checks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layers", "params", "message"),
+    [
+        (42, {}, r"^layers must be a list of stack.Layer; got int$"),
+        ([RELU, "relu_backward"], {}, r"^layers\[1\] must be a stack.Layer; got str$"),
+        ([RELU], [], r"^params must be a dict of arrays; got list$"),
+    ],
+    ids=["layers", "a layer", "params"],
+)
+def test_check_stack_names_the_argument_of_the_wrong_type_and_what_arrived(layers, params, message):
+    with pytest.raises(TypeError, match=message):
+        check_stack(layers, params, X)
+
+
+def test_check_stack_names_a_parameter_that_is_not_numeric():
+    with pytest.raises(TypeError, match=r"^params\['W'\] must be a numeric array"):
+        check_stack(AFFINE, {"W": "weights", "b": PARAMS["b"]}, X)
+
+
+def test_check_stack_wants_an_affine_bias_of_the_weights_width():
+    """The message gives the shape of W that b must match."""
+    message = r"^params\['b'\] must have shape \(M,\) = \(2,\) to match \(3, 2\); got \(3,\)$"
+    with pytest.raises(ValueError, match=message):
+        check_stack(AFFINE, {"W": PARAMS["W"], "b": np.zeros(3)}, X)
+
+
+@pytest.mark.parametrize("layer", NORMALISATIONS.values(), ids=NORMALISATIONS)
+def test_check_stack_wants_a_gamma_of_the_input_s_width(layer):
+    """gamma and beta hold one number per column of the (N, D) input they normalise."""
+    message = (
+        r"^params\['g'\] must have shape \(D,\) = \(3,\) to match the input of layers\[0\], "
+        r"of shape \(2, 3\); got \(4,\)$"
+    )
+    with pytest.raises(ValueError, match=message):
+        check_stack([layer], {"g": np.ones(4), "b": np.zeros(3)}, X)
+
+
+@pytest.mark.parametrize("layer", NORMALISATIONS.values(), ids=NORMALISATIONS)
+def test_check_stack_refuses_to_normalise_an_input_that_is_not_2_d(layer):
+    message = r"^layers\[0\] normalises a 2-D input \(N, D\); got shape \(2, 3, 1\)$"
+    with pytest.raises(ValueError, match=message):
+        check_stack([layer], {"g": np.ones(3), "b": np.zeros(3)}, X[:, :, None])
+
+
+def test_check_stack_wants_batch_norm_s_running_statistics_of_the_input_s_width():
+    layer = stack.Layer(
+        "batchnorm_backward", ("g", "b"), {**BN, "mode": "test", "running_mean": np.zeros(4)}
+    )
+    message = r"^bn_param\['running_mean'\] must have shape \(D,\) = \(3,\) for x with D = 3"
+    with pytest.raises(ValueError, match=message):
+        check_stack([layer], {"g": np.ones(3), "b": np.zeros(3)}, X)
+
+
+def test_check_stack_wants_layer_norm_s_eps_naming_the_layer_s_settings():
+    layer = stack.Layer("layernorm_backward", ("g", "b"), {})
+    message = r"^layers\[0\]\.settings must hold 'eps' \(an ln_param\); got \[\]$"
+    with pytest.raises(ValueError, match=message):
+        check_stack([layer], {"g": np.ones(3), "b": np.zeros(3)}, X)
+
+
+def test_check_stack_names_the_layer_whose_dropout_settings_are_wrong():
+    layers = [*AFFINE, stack.Layer("dropout_backward", (), {"p": 2, "mode": "train"})]
+    message = r"^layers\[1\]\.settings\['p'\] must be in \(0, 1\], the keep probability; got 2$"
+    with pytest.raises(ValueError, match=message):
+        check_stack(layers, PARAMS, X)
 
 
 # -- statistics -----------------------------------------------------------------------------------
@@ -278,3 +507,62 @@ def test_an_all_zero_layer_shows_a_mean_of_plus_zero():
     """A mean of -0.0 (a sum of negative zeros) with std 0 reads +0.0e+00, not -0.0e+00."""
     row = statistics_table([record(-0.0, 0.0)]).splitlines()[1]
     assert row.split()[1:] == ["+0.0e+00", "0.0e+00"] * 3
+
+
+def hidden_layers(*stds):
+    """Records of hidden layers h1, h2, ... whose three stds are each the number given, then the
+    scores (which trend leaves out) with a std of 1e9."""
+    records = [LayerStatistics(i, f"h{i}", 0.0, s, 0.0, s, 0.0, s) for i, s in enumerate(stds, 1)]
+    return [*records, LayerStatistics(len(stds) + 1, "scores", *[0.0, 1e9] * 3)]
+
+
+FIELDS = ("activation_std", "gradient_std", "weight_gradient_std")
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize(
+    ("change", "word"),
+    [(10.5, "exploding"), (10.0, "steady"), (0.1, "steady"), (1 / 10.5, "vanishing")],
+)
+def test_trend_calls_a_change_beyond_ten_times_exploding_or_vanishing(field, change, word):
+    """By default (factor 10) a change by a factor of 10 exactly, either way, is still steady.
+    Activations change forward (the last hidden layer over the first), gradients backward (the
+    first over the last)."""
+    stds = (1.0, 2.0, change) if field == "activation_std" else (change, 2.0, 1.0)
+    ratio, named = trend(hidden_layers(*stds), field)
+    assert ratio == change and named == word
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "ratio"),
+    [(0.0, 1.0, np.inf), (0.0, 0.0, np.nan), (1e-300, 1e300, np.inf)],
+    ids=["divide", "invalid", "overflow"],
+)
+def test_trend_of_activations_that_vanish_or_blow_up_is_a_ratio_not_a_warning(first, last, ratio):
+    """The first hidden layer's activations all zero, or a ratio beyond float64's range: the
+    ratio is inf or nan, as NumPy computes it, and no RuntimeWarning is raised."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found, _ = trend(hidden_layers(first, last), "activation_std")
+    np.testing.assert_equal(found, ratio)
+
+
+def test_trend_refuses_what_is_not_the_list_layer_statistics_returns():
+    message = r"^records must be the list layer_statistics returns, with a hidden layer$"
+    with pytest.raises(TypeError, match=message):
+        trend(42, "gradient_std")
+    with pytest.raises(TypeError, match=message):
+        trend(tuple(hidden_layers(1.0, 2.0)), "gradient_std")
+
+
+@pytest.mark.parametrize("field", ["activation_std", "gradient_std", "weight_gradient_std"])
+def test_trend_of_a_signal_gone_to_zero_is_vanishing_not_an_error(field):
+    """A value of 0 where the ratio divides gives an infinite or NaN ratio, never an exception;
+    0 at both ends, as when every gradient underflowed, is called vanishing, not steady."""
+    zeros = [LayerStatistics(i, f"hidden {i}", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0) for i in (1, 2)]
+    records = [*zeros, LayerStatistics(3, "scores", 0.0, 1.0, 0.0, 1.0, 0.0, 1.0)]
+    ratio, word = trend(records, field)
+    assert np.isnan(ratio) and word == "vanishing"
+    ones = LayerStatistics(1, "hidden 1", 0.0, 1.0, 0.0, 1.0, 0.0, 1.0)
+    ratio, _ = trend([ones, zeros[1], records[-1]], field)
+    assert ratio == (0.0 if field == "activation_std" else np.inf)

@@ -106,3 +106,29 @@ def test_backward_through_two_affine_layers_in_a_row():
     assert "x" not in grads  # the stack's own dx is left out unless asked for
     with_dx = stack.backward(layers, params, caches, dout, need_dx=True)
     np.testing.assert_allclose(with_dx["x"], dout @ params["W2"].T @ params["W1"].T)
+
+
+@pytest.mark.parametrize(
+    ("stage", "params", "wanted"),
+    [
+        ("batchnorm_backward", ("gamma",), "the names of its gamma and beta"),
+        ("layernorm_backward", ("g", "b", "c"), "the names of its gamma and beta"),
+        ("affine_backward", ("W",), "the names of its weights and biases"),
+        ("conv_backward_naive", ("W", 1), "the names of its filters and biases"),
+        ("relu_backward", ("W",), "empty"),
+        ("dropout_backward", "Wb", "empty"),
+    ],
+)
+def test_a_layer_names_exactly_the_parameters_its_kernels_take(stage, params, wanted):
+    """A layer names its stage's parameters, in order: two for affine, conv and the
+    normalisations, none for the others. Any other count is refused when the layer is made,
+    not later inside a kernel as a missing argument."""
+    with pytest.raises(ValueError, match=rf"^params of stage '{stage}' must be {wanted}; got "):
+        stack.Layer(stage, params)
+
+
+def test_a_list_of_parameter_names_is_kept_as_a_tuple():
+    """params may be written as a list; the layer keeps a tuple, so layers compare and hash."""
+    layer = stack.Layer("affine_backward", ["W1", "b1"])
+    assert layer.params == ("W1", "b1")
+    assert layer == stack.Layer("affine_backward", ("W1", "b1"))

@@ -47,6 +47,16 @@ class Layer:
     def __post_init__(self):
         if self.stage not in KINDS:
             raise ValueError(f"stage must be one of {sorted(KINDS)}; got {self.stage!r}")
+        wanted = PARAMETERS.get(self.stage, ())
+        names = self.params
+        if not (
+            isinstance(names, tuple | list)
+            and len(names) == len(wanted)
+            and all(isinstance(n, str) for n in names)
+        ):
+            what = f"the names of its {' and '.join(wanted)}" if wanted else "empty"
+            raise ValueError(f"params of stage {self.stage!r} must be {what}; got {self.params!r}")
+        object.__setattr__(self, "params", tuple(names))
         if self.stage == "activation":
             fn = self.settings.get("activation")
             if not (
@@ -127,6 +137,15 @@ KINDS = {
     "max_pool_backward_naive": Kind(
         lambda m, x, p, s: m.fast_forward(x, s), lambda m, d, c, n: (m.fast_backward(d, c), ())
     ),
+}
+
+
+# the parameters each kind's kernels take, in order (every other kind takes none)
+PARAMETERS = {
+    "affine_backward": ("weights", "biases"),
+    "batchnorm_backward": ("gamma", "beta"),
+    "layernorm_backward": ("gamma", "beta"),
+    "conv_backward_naive": ("filters", "biases"),
 }
 
 

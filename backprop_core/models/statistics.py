@@ -181,7 +181,9 @@ def trend(records, field, factor=10.0):
     For activations (forward) the ratio is the last hidden layer's value over the first's; for
     gradients (``gradient_std``, ``weight_gradient_std``: the backward pass) the first hidden
     layer's over the last's, since the gradient travels from the last to the first. The word is
-    "vanishing" below ``1 / factor``, "exploding" above ``factor``, else "steady".
+    "vanishing" below ``1 / factor``, "exploding" above ``factor``, else "steady". A value of 0
+    at the end it divides by gives an infinite ratio, or NaN with "vanishing" when it is 0 at
+    both ends.
 
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.standard_normal((200, 100)), rng.integers(0, 10, 200)
@@ -199,8 +201,12 @@ def trend(records, field, factor=10.0):
         raise TypeError("records must be the list layer_statistics returns, with a hidden layer")
     first, last = getattr(hidden[0], field), getattr(hidden[-1], field)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = float(np.float64(last) / first if field == "activation_std" else first / last)
-    word = "vanishing" if ratio < 1 / factor else "exploding" if ratio > factor else "steady"
+        top, bottom = (last, first) if field == "activation_std" else (first, last)
+        ratio = float(np.float64(top) / np.float64(bottom))  # inf or nan, not an exception, at 0
+    if top == 0 and bottom == 0:  # nothing reaches either end: gone before the hidden layers
+        word = "vanishing"
+    else:
+        word = "vanishing" if ratio < 1 / factor else "exploding" if ratio > factor else "steady"
     return ratio, word
 
 

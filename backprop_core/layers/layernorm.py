@@ -147,7 +147,9 @@ def layernorm_jacobian(x, gamma, ln_param, wrt="x"):
     eps = read_ln_param(ln_param)
     if not isinstance(wrt, str) or wrt not in ("x", "gamma", "beta"):
         raise ValueError(f"wrt must be one of 'x', 'gamma', 'beta'; got {wrt!r}")
-    check_jacobian_size((N, D, N, D) if wrt == "x" else (N, D, D), f"the Jacobian wrt {wrt}")
+    check_jacobian_size(
+        (N, D, N, D) if wrt == "x" else (N, D, D), f"the Jacobian of out with respect to {wrt}"
+    )
     _, cache = forward(x, gamma, np.zeros(D), eps)
     return normalisation_jacobian("train", cache.std, cache.xhat, gamma, wrt, axis=1)
 

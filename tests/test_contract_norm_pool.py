@@ -1,0 +1,259 @@
+"""What a learner relies on in batch norm, layer norm and max pooling: Jacobians and clear refusals.
+
+The full Jacobians are for looking at, entry by entry, so each entry must be the documented one:
+with respect to gamma, ``1{q = j} xhat[p, q]``; with respect to beta, ``1{q = j}``. They keep the
+floating-point type of their inputs (float32 x and gamma give a float32 Jacobian, a mix gives
+NumPy's promotion), and the size limit refuses only the Jacobian that was asked for: an 8000-sample
+batch has a small Jacobian with respect to gamma even though its Jacobian with respect to x would
+have 64 million entries. A refusal names the Jacobian that would be too large.
+
+A wrong argument or a wrong cache entry is refused with a message that starts with its name and
+says the shape it must have, so a learner reads what to fix, not a NumPy broadcasting error.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from backprop_core.layers import (
+    batchnorm_jacobian,
+    layernorm_backward,
+    layernorm_forward,
+    layernorm_jacobian,
+    max_pool_jacobian,
+)
+
+EPS = 1e-5  # cs231n's default eps, for bn_param and ln_param alike
+RUNNING = {"running_mean": np.array([0.5, -1.0, 2.0]), "running_var": np.array([0.25, 4.0, 1.0])}
+
+
+def sample(N=4, D=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, D)) * [1.0, 3.0, 0.5][:D] + [0.0, 2.0, -1.0][:D]
+    return x, rng.standard_normal(D) + 1.5
+
+
+# Each normalisation: its Jacobian, the param dict it reads, and xhat written out in NumPy.
+NORMS = {
+    "batch norm, train": (
+        batchnorm_jacobian,
+        lambda: {"mode": "train"},
+        lambda x: (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + EPS),
+    ),
+    "batch norm, test": (
+        batchnorm_jacobian,
+        lambda: {"mode": "test", **RUNNING},
+        lambda x: (x - RUNNING["running_mean"]) / np.sqrt(RUNNING["running_var"] + EPS),
+    ),
+    "layer norm": (
+        layernorm_jacobian,
+        lambda: {},
+        lambda x: (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + EPS),
+    ),
+}
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_the_jacobian_wrt_gamma_is_xhat_on_the_diagonal(norm):
+    """d out[p, j] / d gamma[q] = xhat[p, j] if q == j, else 0: gamma scales its own column."""
+    jacobian, param, xhat_of = NORMS[norm]
+    x, gamma = sample()
+    J = jacobian(x, gamma, param(), "gamma")
+    reference = np.zeros((4, 3, 3))
+    for j in range(3):
+        reference[:, j, j] = xhat_of(x)[:, j]
+    assert J.shape == (4, 3, 3)
+    np.testing.assert_allclose(J, reference, rtol=1e-12, atol=1e-13)
+    assert np.count_nonzero(J) == 12  # nothing off the diagonal
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_the_jacobian_wrt_beta_is_one_on_the_diagonal(norm):
+    """d out[p, j] / d beta[q] = 1 if q == j, else 0, for every sample p: beta shifts its column."""
+    jacobian, param, _ = NORMS[norm]
+    x, gamma = sample()
+    J = jacobian(x, gamma, param(), "beta")
+    np.testing.assert_array_equal(J, np.broadcast_to(np.eye(3), (4, 3, 3)))
+
+
+@pytest.mark.parametrize("wrt", ["x", "gamma", "beta"])
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize(
+    "x_dtype, gamma_dtype, J_dtype",
+    [
+        (np.float32, np.float32, np.float32),
+        (np.float64, np.float64, np.float64),
+        (np.float32, np.float64, np.float64),
+        (np.float64, np.float32, np.float64),
+    ],
+)
+def test_the_normalisation_jacobians_keep_the_dtype_of_x_and_gamma(
+    norm, wrt, x_dtype, gamma_dtype, J_dtype
+):
+    """float32 x and gamma give a float32 Jacobian; a mix gives NumPy's promotion, float64."""
+    jacobian, param, _ = NORMS[norm]
+    x, gamma = sample()
+    J = jacobian(x.astype(x_dtype), gamma.astype(gamma_dtype), param(), wrt)
+    assert J.dtype == J_dtype
+    reference = jacobian(x, gamma, param(), wrt)
+    np.testing.assert_allclose(J, reference, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_jacobian_keeps_the_dtype_of_x(dtype):
+    """A float32 x gives a float32 selection matrix: a 1 at each window's maximum."""
+    x = np.random.default_rng(1).standard_normal((1, 2, 4, 4)).astype(dtype)
+    J = max_pool_jacobian(x, {"pool_height": 2, "pool_width": 2, "stride": 2})
+    assert J.dtype == dtype
+    windows = x.reshape(1, 2, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(1, 2, 2, 2, 4)
+    chosen = (J * x[None, None, None, None]).sum(axis=(4, 5, 6, 7))  # the entry each row picks
+    np.testing.assert_array_equal(chosen, windows.max(axis=-1))
+    np.testing.assert_array_equal(J.sum(axis=(4, 5, 6, 7)), np.ones((1, 2, 2, 2)))
+
+
+# -- the size limit: 50,000,000 entries, counted for the Jacobian asked for -----------------------
+
+BIG_BATCH = np.linspace(-1.0, 1.0, 8000)[:, None]  # (8000, 1): 64,000,000 entries wrt x
+
+
+@pytest.mark.parametrize("wrt", ["gamma", "beta"])
+@pytest.mark.parametrize(
+    "jacobian, param",
+    [(batchnorm_jacobian, {"mode": "train"}), (layernorm_jacobian, {})],
+    ids=["batch norm", "layer norm"],
+)
+def test_a_large_batch_still_has_its_small_gamma_and_beta_jacobians(jacobian, param, wrt):
+    """(8000, 1, 1) is 8000 entries: given, although the Jacobian wrt x would be refused."""
+    J = jacobian(BIG_BATCH, [2.0], dict(param), wrt)
+    assert J.shape == (8000, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "call, what",
+    [
+        (
+            lambda: batchnorm_jacobian(BIG_BATCH, [2.0], {"mode": "train"}, "x"),
+            "the Jacobian of out with respect to x",
+        ),
+        (
+            lambda: layernorm_jacobian(BIG_BATCH, [2.0], {}, "x"),
+            "the Jacobian of out with respect to x",
+        ),
+    ],
+    ids=["batch norm", "layer norm"],
+)
+def test_a_jacobian_wrt_x_too_large_is_refused_by_name(call, what):
+    """The message starts with which Jacobian it is, then its shape and its number of entries."""
+    message = f"{what} would have shape (8000, 1, 8000, 1), 64,000,000 entries (more than"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        call()
+
+
+def test_max_pool_jacobian_too_large_is_refused_by_name():
+    """1x1 pools at stride 1 over a 100x100 image: 10,000 outputs by 10,000 inputs, refused."""
+    x = np.ones((1, 1, 100, 100))
+    message = (
+        "the Jacobian of max pooling would have shape (1, 1, 100, 100, 1, 1, 100, 100), "
+        "100,000,000 entries (more than 50,000,000)"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        max_pool_jacobian(x, {"pool_height": 1, "pool_width": 1, "stride": 1})
+
+
+# -- arguments the Jacobians refuse, by name ------------------------------------------------------
+
+X43, GAMMA3 = sample()
+
+
+@pytest.mark.parametrize(
+    "jacobian, param",
+    [(batchnorm_jacobian, {"mode": "train"}), (layernorm_jacobian, {})],
+    ids=["batch norm", "layer norm"],
+)
+@pytest.mark.parametrize(
+    "x, gamma, wrt, message",
+    [
+        (np.ones(6), GAMMA3, "x", "x must be 2-dimensional; got shape (6,)"),
+        (np.ones((2, 3, 1)), GAMMA3, "x", "x must be 2-dimensional; got shape (2, 3, 1)"),
+        (
+            X43,
+            np.ones(2),
+            "x",
+            "gamma must have shape (D,) = (3,) to match x of shape (4, 3); got (2,)",
+        ),
+        (
+            X43,
+            np.ones(1),
+            "gamma",
+            "gamma must have shape (D,) = (3,) to match x of shape (4, 3); got (1,)",
+        ),
+        (X43, GAMMA3, "y", "wrt must be one of 'x', 'gamma', 'beta'; got 'y'"),
+        (X43, GAMMA3, "X", "wrt must be one of 'x', 'gamma', 'beta'; got 'X'"),
+    ],
+    ids=["x 1-D", "x 3-D", "gamma short", "gamma of 1", "wrt y", "wrt X"],
+)
+def test_the_normalisation_jacobians_name_the_wrong_argument(
+    jacobian, param, x, gamma, wrt, message
+):
+    """The message starts with the argument's name and says what it must be; a gamma of one
+    entry is not broadcast over the columns."""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        jacobian(x, gamma, dict(param), wrt)
+
+
+# -- layernorm_backward: a wrong cache is refused, naming the entry --------------------------------
+
+
+def layernorm_cache():
+    """The cache of a (2, 3) batch: xc and xhat (2, 3), std (2,), gamma (3,)."""
+    x = np.array([[1.0, 2.0, 4.0], [0.0, -3.0, 5.0]])
+    return layernorm_forward(x, np.ones(3), np.zeros(3), {})[1]
+
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        (
+            lambda c: (*c, None),
+            TypeError,
+            "cache must be the LayernormCache (xc, std, xhat, gamma) returned by the matching "
+            "forward function; got tuple",
+        ),
+        (
+            lambda c: c._replace(xhat=np.ones(6)),
+            ValueError,
+            "cache.xhat must be 2-dimensional; got shape (6,)",
+        ),
+        (
+            lambda c: c._replace(xhat=np.ones((2, 3, 1))),
+            ValueError,
+            "cache.xhat must be 2-dimensional; got shape (2, 3, 1)",
+        ),
+        (
+            lambda c: c._replace(xc=np.ones(6)),
+            ValueError,
+            "cache.xc must be 2-dimensional; got shape (6,)",
+        ),
+        (
+            lambda c: c._replace(xc=np.ones((3, 2))),
+            ValueError,
+            "cache.xc must have shape (2, 3) to match cache.xhat of shape (2, 3); got (3, 2)",
+        ),
+        (
+            lambda c: c._replace(std=np.ones(3)),
+            ValueError,
+            "cache.std must have shape (N,) = (2,) to match cache.xhat of shape (2, 3); got (3,)",
+        ),
+        (
+            lambda c: c._replace(gamma=np.ones(2)),
+            ValueError,
+            "cache.gamma must have shape (D,) = (3,) to match cache.xhat of shape (2, 3); got (2,)",
+        ),
+    ],
+    ids=["5 entries", "xhat 1-D", "xhat 3-D", "xc 1-D", "xc transposed", "std", "gamma"],
+)
+def test_layernorm_backward_names_the_wrong_cache_entry(change, error, message):
+    """The message starts with the entry's name and gives the shape it must have."""
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        layernorm_backward(np.ones((2, 3)), change(layernorm_cache()))

@@ -213,38 +213,3 @@ def test_a_mark_on_a_mutant_not_yet_run_is_not_reported_unmatched():
     }
     report = mr.summarise([waiting], [mark])
     assert report["unmatched_marks"] == [] and report["modules"]["p.m"]["equivalent"] == 0
-
-
-# -- tools/mutmut_order.py: a mutant's tests fastest first ------------------------------------
-
-
-class _Item:
-    def __init__(self, nodeid):
-        self.nodeid = nodeid
-
-
-def test_a_mutants_tests_run_fastest_first_with_unknown_ones_first_and_ties_kept(monkeypatch):
-    """In a mutant's run the collected tests are sorted by the durations mutmut recorded; a test
-    with no recorded duration counts as instant, and equal durations keep the collected order."""
-    from tools import mutmut_order
-
-    recorded = {"t::slow": 2.0, "t::fast": 0.01, "t::mid_a": 0.5, "t::mid_b": 0.5}
-    monkeypatch.setattr(mutmut_order, "durations", lambda: recorded)
-    items = [_Item(n) for n in ("t::slow", "t::mid_b", "t::new", "t::mid_a", "t::fast")]
-    mutmut_order.pytest_collection_modifyitems(None, items)
-    assert [i.nodeid for i in items] == ["t::new", "t::fast", "t::mid_b", "t::mid_a", "t::slow"]
-
-
-@pytest.mark.parametrize("under_test", [None, "", "stats", "fail", "list_all_tests"])
-def test_outside_a_mutants_run_the_collected_order_stands(monkeypatch, under_test):
-    """The plain suite, and mutmut's own stats, clean and forced-fail runs, keep pytest's order."""
-    from tools import mutmut_order
-
-    if under_test is None:
-        monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
-    else:
-        monkeypatch.setenv("MUTANT_UNDER_TEST", under_test)
-    assert mutmut_order.durations() == {}
-    items = [_Item(n) for n in ("b", "a")]
-    mutmut_order.pytest_collection_modifyitems(None, items)
-    assert [i.nodeid for i in items] == ["b", "a"]

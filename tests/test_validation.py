@@ -304,3 +304,20 @@ def test_finite_numbers_too_large_to_square_are_still_accepted():
     W, b = np.zeros((784, 3), dtype=np.float32), np.ones(3, dtype=np.float32)
     out, _ = bc.affine_forward(x, W, b)
     np.testing.assert_array_equal(out, np.ones((64, 3), dtype=np.float32))
+
+
+@pytest.mark.parametrize("layout", ["fortran", "transposed", "strided"])
+def test_a_non_finite_number_is_found_whatever_the_memory_layout(layout):
+    """Column-major, transposed and strided batches are checked as C-ordered ones are: the NaN
+    is refused at its index."""
+    base = np.ones((64, 1568))
+    base[13, 1000] = np.nan
+    x = {
+        "fortran": np.asfortranarray(base[:, 784:]),
+        "transposed": np.ascontiguousarray(base[:, 784:].T).T,
+        "strided": base[:, ::2],
+    }[layout]
+    column = 500 if layout == "strided" else 216
+    W, b = np.zeros((784, 3)), np.zeros(3)
+    with pytest.raises(ValueError, match=rf"^x must be finite; got nan at index \(13, {column}\)$"):
+        bc.affine_forward(x, W, b)

@@ -1,9 +1,15 @@
-"""A gradient or output that a stage blocks is a plain 0, never -0.0.
+"""What a learner relies on in the layers: plain zeros, clear messages, the dtype given.
 
-Multiplying a negative number by 0 gives -0.0 in IEEE arithmetic, which NumPy prints as ``-0.``
-and which turns ``1 / dx`` into -inf. Where the reference (the formula, written with
-``np.where``) gives +0.0, the engine's result must too: same values, same sign bits.
+A gradient or output that a stage blocks is a plain 0, never -0.0. Multiplying a negative number
+by 0 gives -0.0 in IEEE arithmetic, which NumPy prints as ``-0.`` and which turns ``1 / dx`` into
+-inf. Where the reference (the formula, written with ``np.where``) gives +0.0, the engine's result
+must too: same values, same sign bits.
+
+A wrong cache handed to a backward function is refused with a message that names the entry that
+is wrong and the shape it must have; a full Jacobian keeps the floating-point type of its inputs.
 """
+
+import re
 
 import numpy as np
 import pytest
@@ -16,10 +22,13 @@ from backprop_core.layers import (
     ReLU,
     dropout_backward,
     dropout_forward,
+    layernorm_backward,
+    layernorm_forward,
     relu_backward,
     relu_forward,
     sigmoid_cross_entropy,
 )
+from backprop_core.layers.conv import conv_backward_fast, conv_forward_fast, conv_jacobian
 
 # + 0.0: an upstream -0.0 would make the passed-through reference entries -0.0 themselves
 values = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False).map(lambda v: v + 0.0)
@@ -79,3 +88,152 @@ def test_a_certain_label_gives_a_plain_zero_gradient(dtype):
     s[1] = 0.5
     reference = ((s - y) / len(y)).astype(dtype)
     assert_same_numbers_and_signs(dx, reference)
+
+
+# -- the convolution's fast cache and its Jacobian ------------------------------------------------
+
+CONV_PARAM = {"stride": 1, "pad": 1}
+
+
+@pytest.fixture
+def fast_conv():
+    """A fast forward pass at stride 1, pad 1: (dout, cache); cols is (N*H'*Wg, C*HH*WW + 1),
+    (2*3*5, 2*9 + 1) here."""
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 2, 3, 3)), rng.standard_normal((3, 2, 3, 3)), np.zeros(3)
+    out, cache = conv_forward_fast(x, w, b, CONV_PARAM)
+    return np.ones(out.shape), cache
+
+
+@pytest.mark.parametrize(
+    "cols, got",
+    [
+        (np.ones(30 * 19), r"must be 2-dimensional; got shape \(570,\)"),
+        (np.ones((30, 19, 1)), r"must be 2-dimensional; got shape \(30, 19, 1\)"),
+        (np.full((30, 19), np.nan), r"must be finite; got nan at index \(0, 0\)"),
+        (np.array([["a"] * 19] * 30), r"must be a numeric array; got"),
+    ],
+    ids=["1-D", "3-D", "NaN", "text"],
+)
+def test_conv_backward_fast_names_cache_cols_when_it_is_no_matrix(fast_conv, cols, got):
+    """A cols entry that is not a finite 2-D float array is refused under the name cache.cols."""
+    dout, cache = fast_conv
+    with pytest.raises((ValueError, TypeError), match="^cache.cols " + got):
+        conv_backward_fast(dout, cache._replace(cols=cols))
+
+
+@pytest.mark.parametrize("shape", [(30, 18), (29, 19), (19, 30)])
+def test_conv_backward_fast_says_what_shape_cache_cols_must_have(fast_conv, shape):
+    """The message gives the symbols, the sizes they stand for and what they must match."""
+    dout, cache = fast_conv
+    message = (
+        "cache.cols must have shape (N*H'*Wg, C*HH*WW + 1) = (30, 19) to match cache.x and w; "
+        f"got {shape}"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        conv_backward_fast(dout, cache._replace(cols=np.ones(shape)))
+
+
+@pytest.mark.parametrize("wrt", ["x", "w", "b"])
+@pytest.mark.parametrize(
+    "x_dtype, w_dtype, J_dtype",
+    [
+        (np.float32, np.float32, np.float32),
+        (np.float64, np.float64, np.float64),
+        (np.float32, np.float64, np.float64),
+        (np.float64, np.float32, np.float64),
+    ],
+)
+def test_conv_jacobian_keeps_the_dtype_of_x_and_w(wrt, x_dtype, w_dtype, J_dtype):
+    """float32 x and w give a float32 Jacobian; a mix gives NumPy's promotion, float64."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((1, 2, 3, 3)).astype(x_dtype)
+    w = rng.standard_normal((2, 2, 2, 2)).astype(w_dtype)
+    J = conv_jacobian(x, w, CONV_PARAM, wrt)
+    assert J.dtype == J_dtype
+    reference = conv_jacobian(x.astype(np.float64), w.astype(np.float64), CONV_PARAM, wrt)
+    np.testing.assert_allclose(J, reference, rtol=1e-6)
+
+
+@pytest.mark.parametrize("wrt", ["x", "w", "b"])
+def test_conv_jacobian_too_large_names_which_jacobian(wrt):
+    """Refused before it is built, the message says which Jacobian would be too large."""
+    x, w = np.ones((1, 1, 100, 100)), np.ones((100, 1, 1, 1))
+    shape = {"x": (1, 100, 100, 100, 1, 1, 100, 100), "w": (1, 100, 100, 100, 100, 1, 1, 1)}
+    shape["b"] = (1, 100, 100, 100, 100)
+    message = f"the Jacobian of out with respect to {wrt} would have shape {shape[wrt]}, "
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        conv_jacobian(x, w, {"stride": 1, "pad": 0}, wrt)
+
+
+# -- layer normalization's cache ------------------------------------------------------------------
+
+
+@pytest.fixture
+def layernorm_pass():
+    """A layer norm forward pass on x (2, 3): (dout, cache)."""
+    x = np.array([[1.0, 2.0, 4.0], [0.0, -1.0, 3.0]])
+    out, cache = layernorm_forward(x, np.ones(3), np.zeros(3), {})
+    return np.ones(out.shape), cache
+
+
+WHY = "to match cache.xhat of shape (2, 3)"
+LAYERNORM_BAD_CACHE = [  # (entry, value, the whole message)
+    ("xhat", np.ones(6), "cache.xhat must be 2-dimensional; got shape (6,)"),
+    ("xc", np.ones(6), "cache.xc must be 2-dimensional; got shape (6,)"),
+    ("xc", np.ones((2, 4)), f"cache.xc must have shape (2, 3) {WHY}; got (2, 4)"),
+    ("std", np.ones((2, 1)), "cache.std must be 1-dimensional; got shape (2, 1)"),
+    ("std", np.ones(3), f"cache.std must have shape (N,) = (2,) {WHY}; got (3,)"),
+    ("std", np.array([1.0, 0.0]), "cache.std must be > 0; got [1.0, 0.0]"),
+    ("gamma", np.ones((1, 3)), "cache.gamma must be 1-dimensional; got shape (1, 3)"),
+    ("gamma", np.ones(4), f"cache.gamma must have shape (D,) = (3,) {WHY}; got (4,)"),
+]
+
+
+@pytest.mark.parametrize(
+    "entry, value, message",
+    LAYERNORM_BAD_CACHE,
+    ids=[f"{entry}-{np.shape(value)}" for entry, value, _ in LAYERNORM_BAD_CACHE],
+)
+def test_layernorm_backward_names_the_wrong_cache_entry_and_its_shape(
+    layernorm_pass, entry, value, message
+):
+    """Each entry of a wrong cache is refused under its name, with the shape it must have."""
+    dout, cache = layernorm_pass
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        layernorm_backward(dout, cache._replace(**{entry: value}))
+
+
+def test_layernorm_backward_shows_the_first_six_standard_deviations_of_a_wrong_cache():
+    """A zero standard deviation (no forward pass gives one) is refused; six values are shown."""
+    x = np.arange(21.0).reshape(7, 3)
+    _, cache = layernorm_forward(x, np.ones(3), np.zeros(3), {})
+    std = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    message = "cache.std must be > 0; got [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        layernorm_backward(np.ones(x.shape), cache._replace(std=std))
+
+
+@pytest.mark.parametrize(
+    "dout, message",
+    [
+        (np.ones(6), "dout must be 2-dimensional; got shape (6,)"),
+        (
+            np.ones((3, 2)),
+            "dout must have shape (N, D) = (2, 3) to match the output of layernorm_forward; "
+            "got (3, 2)",
+        ),
+    ],
+    ids=["1-D", "transposed"],
+)
+def test_layernorm_backward_says_what_shape_dout_must_have(layernorm_pass, dout, message):
+    """An upstream gradient that does not fit the forward pass's output is refused as dout."""
+    _, cache = layernorm_pass
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        layernorm_backward(dout, cache)
+
+
+def test_layernorm_forward_refuses_a_single_sample_as_a_1d_x():
+    """x must be a batch (N, D): one sample given as a 1-D array is refused under the name x."""
+    with pytest.raises(ValueError, match=r"^x must be 2-dimensional; got shape \(3,\)$"):
+        layernorm_forward(np.ones(3), np.ones(3), np.zeros(3), {})

@@ -1,10 +1,12 @@
 """Activations from text: derived, checked, and safe against hostile input."""
 
+import re
+
 import numpy as np
 import pytest
 import sympy as sp
 
-from backprop_core.activations import NAMED, X, activation_from_text, named, parse
+from backprop_core.activations import NAMED, Activation, X, activation_from_text, named, parse
 
 
 @pytest.mark.parametrize("name", sorted(NAMED))
@@ -205,3 +207,43 @@ def test_a_net_refuses_something_that_is_not_an_activation():
 
     with pytest.raises(TypeError, match="activation must be None"):
         TwoLayerNet(2, 3, 2, activation="tanh")
+
+
+@pytest.mark.parametrize(
+    ("text", "power"),
+    [
+        ("(x**8)**9", "72"),
+        ("x**64 * x**64", "128"),
+        ("exp(64*log(x))**64", "4096"),
+        ("((x**64)**64)**64", "262144"),
+        ("x**0.5 * x**64", "129/2"),
+    ],
+)
+def test_powers_combined_beyond_the_limit_are_refused(text, power):
+    """The limit on exponents holds for the expression SymPy builds, not only for each ** typed:
+    powers that multiply or nest past 64 are refused, naming the combined power."""
+    with pytest.raises(ValueError, match=rf"^text raises to the power {re.escape(power)} once"):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["x**((1e300 + 65 - 1e300)*(sqrt(2)+1)*(sqrt(2)-1))", "x**(64+1e-300)"]
+)
+def test_an_exponent_just_past_the_limit_is_refused_however_it_is_written(text):
+    """An exponent whose exact value passes 64 is refused even when its float rounds to 64 or
+    less, and the message quotes what was typed when SymPy's form would be too long to read."""
+    with pytest.raises(ValueError, match=r"^an exponent of .{1,40} is not allowed at column 1;"):
+        parse(text)
+
+
+@pytest.mark.parametrize("text", ["x**64", "x**2 * x**3", "(x + 1)**64", "x**(-64)", "x**(1/3)"])
+def test_powers_within_the_limit_are_accepted(text):
+    """Powers of at most 64, combined or not, are allowed as before."""
+    assert parse(text).has(X)
+
+
+def test_an_expression_in_a_symbol_x_of_ones_own_says_it_is_not_x():
+    """sp.Symbol("x") is not backprop_core.activations.X (which is real): an expression in it
+    alone is refused with that hint, not a bare "must be an expression in x"."""
+    with pytest.raises(TypeError, match=r"a Symbol\('x'\) of your own is not X, which is real\)"):
+        Activation("mine", sp.Symbol("x") ** 2)

@@ -266,6 +266,18 @@ def test_a_large_fixed_scale_makes_them_explode():
         assert word == "exploding" and ratio > 1e6, (field, ratio)
 
 
+def test_a_scale_so_large_that_the_numbers_overflow_is_called_exploding():
+    """With scale 1000 over 12 float32 layers the statistics overflow to NaN; the trend is then
+    "exploding", never "steady" (a NaN ratio fails both thresholds)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((50, 100)), rng.integers(0, 10, 50)
+    with np.errstate(all="ignore"):
+        records = layer_statistics(deep_net([100] * 12, 100, 10, init=1e3, dtype=np.float32), X, y)
+    for field in ("activation_std", "gradient_std", "weight_gradient_std"):
+        ratio, word = trend(records, field)
+        assert not np.isfinite(ratio) and word == "exploding", (field, ratio)
+
+
 def test_he_keeps_relu_statistics_within_a_factor_of_two():
     records = stats(init="he")[:-1]
     for field in ("activation_std", "gradient_std", "weight_gradient_std"):

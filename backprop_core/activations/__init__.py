@@ -85,11 +85,16 @@ class Activation:
     derivative: sp.Expr = field(init=False)
 
     def __post_init__(self):
+        mine = " (a Symbol('x') of your own is not X, which is real)"
         if self.expr is not None and not (isinstance(self.expr, sp.Expr) and self.expr.has(X)):
-            raise TypeError(f"expr must be a SymPy expression in x; got {self.expr!r:.80}")
-        others = self.expr is not None and sorted(map(str, self.expr.free_symbols - {X}))
+            named_x = isinstance(self.expr, sp.Expr) and "x" in map(str, self.expr.free_symbols)
+            raise TypeError(
+                f"expr must be a SymPy expression in backprop_core.activations.X"
+                f"{mine if named_x else ''}; got {self.expr!r:.80}"
+            )
+        others = self.expr is not None and sorted(set(map(str, self.expr.free_symbols - {X})))
         if others:  # another symbol, or a plain Symbol("x") without X's real assumption
-            mine = " (a Symbol('x') of your own is not X, which is real)" if "x" in others else ""
+            mine = mine if "x" in others else ""
             raise ValueError(
                 "expr must have backprop_core.activations.X as its only symbol; it also holds "
                 f"{others}{mine}: {self.expr!r:.80}"

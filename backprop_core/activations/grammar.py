@@ -117,9 +117,24 @@ def too_large_exponent(exact, value):
     """Whether a constant exponent is beyond ``MAX_EXPONENT``, by its float or its exact value.
 
     The float alone can miss one: in ``1e300 + 65 - 1e300`` the 65 is lost to rounding, but the
-    exact sum that SymPy keeps is 65.
+    exact sum that SymPy keeps is 65 (and stays 65 times ``(sqrt(2) + 1) * (sqrt(2) - 1)``).
     """
-    return abs(value) > MAX_EXPONENT or bool(exact.is_Rational and abs(exact) > MAX_EXPONENT)
+    if abs(value) > MAX_EXPONENT:
+        return True
+    if exact.is_Rational:
+        return bool(abs(exact) > MAX_EXPONENT)
+    return bool(exact.is_number and abs(exact.evalf(30)) > MAX_EXPONENT)
+
+
+def check_powers(expr):
+    """Refuse an expression whose powers, once SymPy has combined them, pass ``MAX_EXPONENT``:
+    ``(x**8)**9`` is ``x**72`` and ``x**64 * x**64`` is ``x**128``, each factor within it."""
+    for power in expr.atoms(sp.Pow):
+        if power.exp.is_number and abs(power.exp.evalf(30)) > MAX_EXPONENT:
+            raise ValueError(
+                f"text raises to the power {sp.sstr(power.exp)[:40]} once its powers are "
+                f"combined ({sp.sstr(power)[:60]}); at most {MAX_EXPONENT} is allowed"
+            )
 
 
 def build(node, source, depth=0):
@@ -161,7 +176,10 @@ def build_node(node, source, depth):
         right, b = build(node.right, source, depth + 1)
         symbolic, numeric = OPERATORS[type(node.op)]
         if isinstance(node.op, ast.Pow) and b is not None and too_large_exponent(right, b):
-            refuse(node, f"an exponent of {right}")
+            shown = sp.sstr(right)  # as SymPy holds it, or as typed when that is too long
+            if len(shown) > 40:
+                shown = (ast.get_source_segment(source, node.right) or "?")[:40]
+            refuse(node, f"an exponent of {shown}")
         if a is not None and b is not None:
             value = checked_value(node, source, lambda: numeric(a, b))
             return symbolic(left, right), value
@@ -201,6 +219,7 @@ def expression(text: str) -> sp.Expr:
         column = f" at column {err.offset}" if getattr(err, "offset", None) else ""
         raise ValueError(f"text is not an expression{column}: {getattr(err, 'msg', err)}") from None
     expr = sp.sympify(build(tree.body, text.strip())[0])
+    check_powers(expr)
     if not expr.has(X):
         raise ValueError(f"text must depend on x; {text!r} is the constant {expr}")
     return expr

@@ -11,6 +11,7 @@ The nets are built by :mod:`~backprop_core.models.initialisation` (He's and Xavi
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -183,7 +184,7 @@ def trend(records, field, factor=10.0):
     layer's over the last's, since the gradient travels from the last to the first. The word is
     "vanishing" below ``1 / factor``, "exploding" above ``factor``, else "steady". A value of 0
     at the end it divides by gives an infinite ratio, or NaN with "vanishing" when it is 0 at
-    both ends.
+    both ends; a NaN or infinite statistic (an overflowed network) gives "exploding".
 
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.standard_normal((200, 100)), rng.integers(0, 10, 200)
@@ -205,6 +206,8 @@ def trend(records, field, factor=10.0):
         ratio = float(np.float64(top) / np.float64(bottom))  # inf or nan, not an exception, at 0
     if top == 0 and bottom == 0:  # nothing reaches either end: gone before the hidden layers
         word = "vanishing"
+    elif math.isnan(ratio):  # a NaN or infinite statistic: the numbers overflowed on the way
+        word = "exploding"
     else:
         word = "vanishing" if ratio < 1 / factor else "exploding" if ratio > factor else "steady"
     return ratio, word

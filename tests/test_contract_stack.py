@@ -114,17 +114,25 @@ def test_backward_through_two_affine_layers_in_a_row():
         ("batchnorm_backward", ("gamma",), "the names of its gamma and beta"),
         ("layernorm_backward", ("g", "b", "c"), "the names of its gamma and beta"),
         ("affine_backward", ("W",), "the names of its weights and biases"),
-        ("conv_backward_naive", ("W", 1), "the names of its filters and biases"),
+        ("affine_backward", ("W", "W"), "the names of its weights and biases"),
+        ("conv_backward_naive", ("W", "b", "c"), "the names of its filters and biases"),
         ("relu_backward", ("W",), "empty"),
-        ("dropout_backward", "Wb", "empty"),
     ],
 )
 def test_a_layer_names_exactly_the_parameters_its_kernels_take(stage, params, wanted):
-    """A layer names its stage's parameters, in order: two for affine, conv and the
-    normalisations, none for the others. Any other count is refused when the layer is made,
+    """A layer names its stage's parameters, in order and each once: two for affine, conv and
+    the normalisations, none for the others. Any other count is refused when the layer is made,
     not later inside a kernel as a missing argument."""
     with pytest.raises(ValueError, match=rf"^params of stage '{stage}' must be {wanted}; got "):
         stack.Layer(stage, params)
+
+
+@pytest.mark.parametrize("params", ["Wb", ("W", 1), None])
+def test_parameter_names_that_are_not_a_tuple_of_strings_are_refused_by_type(params):
+    """params is a tuple (or list) of strings; a string, a number among them or None is a
+    TypeError saying so."""
+    with pytest.raises(TypeError, match=r"^params of stage 'affine_backward' must be a tuple of "):
+        stack.Layer("affine_backward", params)
 
 
 def test_a_list_of_parameter_names_is_kept_as_a_tuple():

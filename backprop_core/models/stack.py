@@ -47,15 +47,16 @@ class Layer:
     def __post_init__(self):
         if self.stage not in KINDS:
             raise ValueError(f"stage must be one of {sorted(KINDS)}; got {self.stage!r}")
-        wanted = PARAMETERS.get(self.stage, ())
+        wanted = KINDS[self.stage].params
         names = self.params
-        if not (
-            isinstance(names, tuple | list)
-            and len(names) == len(wanted)
-            and all(isinstance(n, str) for n in names)
-        ):
-            what = f"the names of its {' and '.join(wanted)}" if wanted else "empty"
-            raise ValueError(f"params of stage {self.stage!r} must be {what}; got {self.params!r}")
+        what = f"the names of its {' and '.join(wanted)}" if wanted else "empty"
+        if not (isinstance(names, tuple | list) and all(isinstance(n, str) for n in names)):
+            raise TypeError(
+                f"params of stage {self.stage!r} must be a tuple of strings, {what}; "
+                f"got {names!r:.80}"
+            )
+        if len(names) != len(wanted) or len(set(names)) != len(names):
+            raise ValueError(f"params of stage {self.stage!r} must be {what}; got {names!r:.80}")
         object.__setattr__(self, "params", tuple(names))
         if self.stage == "activation":
             fn = self.settings.get("activation")
@@ -75,11 +76,13 @@ class Kind(NamedTuple):
 
     ``forward(module, x, params, settings) -> (out, cache)`` with ``params`` the layer's arrays in
     order; ``backward(module, dout, cache, need_dx) -> (dx, grads)`` with ``grads`` in the order of
-    the layer's parameter names (``dx`` may be None when ``need_dx`` is False).
+    the layer's parameter names (``dx`` may be None when ``need_dx`` is False). ``params`` says
+    what the arrays are, in that order: a :class:`Layer` of the stage names exactly one for each.
     """
 
     forward: Callable
     backward: Callable
+    params: tuple[str, ...] = ()
 
 
 def _affine_backward(module, dout, cache, need_dx):
@@ -118,18 +121,22 @@ def _conv_backward(module, dout, cache, need_dx):
 
 
 KINDS = {
-    "affine_backward": Kind(lambda m, x, p, s: m.forward(x, *p), _affine_backward),
+    "affine_backward": Kind(
+        lambda m, x, p, s: m.forward(x, *p), _affine_backward, ("weights", "biases")
+    ),
     "relu_backward": Kind(
         lambda m, x, p, s: m.forward(x), lambda m, d, c, n: (m.backward(d, c), ())
     ),
-    "batchnorm_backward": Kind(_batchnorm_forward, _normalisation_backward),
+    "batchnorm_backward": Kind(_batchnorm_forward, _normalisation_backward, ("gamma", "beta")),
     "layernorm_backward": Kind(
-        lambda m, x, p, s: m.forward(x, *p, s["eps"]), _normalisation_backward
+        lambda m, x, p, s: m.forward(x, *p, s["eps"]), _normalisation_backward, ("gamma", "beta")
     ),
     "dropout_backward": Kind(
         lambda m, x, p, s: m.forward(x, s), lambda m, d, c, n: (m.backward(d, c), ())
     ),
-    "conv_backward_naive": Kind(lambda m, x, p, s: m.fast_forward(x, *p, s), _conv_backward),
+    "conv_backward_naive": Kind(
+        lambda m, x, p, s: m.fast_forward(x, *p, s), _conv_backward, ("filters", "biases")
+    ),
     "activation": Kind(  # any activation object (backprop_core.activations), not a stage
         lambda m, x, p, s: _activation_forward(s["activation"], x),
         lambda m, d, c, n: (c.activation.backward(d, c.inner), ()),
@@ -137,15 +144,6 @@ KINDS = {
     "max_pool_backward_naive": Kind(
         lambda m, x, p, s: m.fast_forward(x, s), lambda m, d, c, n: (m.fast_backward(d, c), ())
     ),
-}
-
-
-# the parameters each kind's kernels take, in order (every other kind takes none)
-PARAMETERS = {
-    "affine_backward": ("weights", "biases"),
-    "batchnorm_backward": ("gamma", "beta"),
-    "layernorm_backward": ("gamma", "beta"),
-    "conv_backward_naive": ("filters", "biases"),
 }
 
 

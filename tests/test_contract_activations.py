@@ -923,6 +923,68 @@ def test_an_expression_with_a_symbol_other_than_x_is_refused_naming_it(other, na
 def test_an_exponent_lost_to_rounding_is_still_checked_against_the_limit(hidden):
     """In x ** (1e300 + c - 1e300) rounding turns the float exponent into 0, but SymPy keeps the
     exact c: an exponent beyond MAX_EXPONENT is refused whichever way it is written."""
-    with pytest.raises(ValueError, match=r"^an exponent of -?\d+ is not allowed at column 1;"):
+    with pytest.raises(
+        ValueError,
+        match=r"^an exponent of (-?\d+|1e300 \+ \(1e200\) - 1e300) is not allowed at column 1;",
+    ):
         parse(f"x ** (1e300 + ({hidden}) - 1e300)")
     assert str(parse(f"x ** (1e300 + {MAX_EXPONENT} - 1e300)")) == f"x**{MAX_EXPONENT}"
+
+
+# -- check.describe --------------------------------------------------------------------------------
+
+
+def undefined_on(marks):
+    """What a check's note says for the grid -4, -3, ..., 4 where ``marks`` has a ``#`` at each
+    point where the activation is undefined."""
+    from backprop_core.activations.check import describe
+
+    assert len(marks) == 9
+    return describe(np.linspace(-4.0, 4.0, 9), np.array([mark == "#" for mark in marks]))
+
+
+@pytest.mark.parametrize(
+    ("marks", "text"),
+    [
+        ("....#....", "x = 0"),
+        (".#.......", "x = -3"),
+        ("........#", "x = 4"),
+        ("#####....", "x <= 0"),
+        ("##.......", "x <= -3"),
+        ("....#####", "x >= 0"),
+        (".......##", "x >= 3"),
+        ("...###...", "-1 <= x <= 1"),
+        ("..##.....", "-2 <= x <= -1"),
+        ("#########", "all x in [-4, 4]"),
+        ("##.##...#", "x <= -3, -1 <= x <= 0, x = 4"),
+        (".#.#....#", "x = -3, x = -1, x = 4"),
+        ("#.......#", "x = -4, x = 4"),
+    ],
+)
+def test_describe_names_each_run_of_undefined_points_as_a_reader_would_write_it(marks, text):
+    """A lone point reads ``x = a``; a run from the left end ``x <= b``, one to the right end
+    ``x >= a``, one in between ``a <= x <= b``, the whole grid ``all x in [a, b]``; the runs,
+    left to right, are joined by commas."""
+    assert undefined_on(marks) == text
+
+
+@pytest.mark.parametrize(
+    ("marks", "text"),
+    [
+        ("#.#.#.#..", "x = -4, x = -2, x = 0, x = 2"),
+        ("#.#.#.#.#", "x = -4, x = -2, x = 0, x = 2 and elsewhere"),
+    ],
+    ids=["four-runs", "five-runs"],
+)
+def test_describe_names_four_runs_at_most_and_says_there_are_more(marks, text):
+    """Four runs are all named; from the fifth on, the text stops after four and adds ``and
+    elsewhere``."""
+    assert undefined_on(marks) == text
+
+
+def test_a_typed_activation_s_check_says_where_it_is_undefined():
+    """The check's note names the points of [-4, 4] (step 0.01) where f or f' is not finite,
+    then how many of the check's points were used: sqrt(1 - x**2) is NaN beyond 1 on either
+    side and its slope infinite at -1 and 1."""
+    note = activation_from_text("sqrt(1 - x**2)").check().note
+    assert note.startswith("undefined for x <= -1, x >= 1; checked at the ")

@@ -566,3 +566,152 @@ def test_trend_of_a_signal_gone_to_zero_is_vanishing_not_an_error(field):
     ones = LayerStatistics(1, "hidden 1", 0.0, 1.0, 0.0, 1.0, 0.0, 1.0)
     ratio, _ = trend([ones, zeros[1], records[-1]], field)
     assert ratio == (0.0 if field == "activation_std" else np.inf)
+
+
+# -- fc_net ---------------------------------------------------------------------------------------
+
+
+def fully_connected(hidden_dims, **settings):
+    """cs231n's FullyConnectedNet, its weights seeded."""
+    from backprop_core.models import FullyConnectedNet
+
+    return FullyConnectedNet(hidden_dims, seed=0, **settings)
+
+
+def small_net(dtype=np.float64, **settings):
+    """A net of 5 inputs, hidden layers of 4 and 3 units, and 3 classes."""
+    return fully_connected([4, 3], input_dim=5, num_classes=3, dtype=dtype, **settings)
+
+
+@pytest.mark.parametrize(
+    ("hidden_dims", "settings", "expected"),
+    [
+        (
+            [20, 30],
+            {"input_dim": 5, "num_classes": 3, "normalization": "batchnorm"},
+            "FullyConnectedNet(hidden_dims=[20, 30], input_dim=5, num_classes=3, "
+            "normalization='batchnorm')",
+        ),
+        (
+            [],
+            {},
+            "FullyConnectedNet(hidden_dims=[], input_dim=3072, num_classes=10, normalization=None)",
+        ),
+    ],
+)
+def test_the_net_s_repr_shows_its_hidden_sizes_inputs_classes_and_normalization(
+    hidden_dims, settings, expected
+):
+    """The repr reads like the call that builds the net, in cs231n's argument names (the
+    defaults are cs231n's 3 * 32 * 32 inputs and 10 classes)."""
+    assert repr(fully_connected(hidden_dims, **settings)) == expected
+
+
+def without(params, name):
+    return {key: value for key, value in params.items() if key != name}
+
+
+@pytest.mark.parametrize(
+    ("dtype", "set_wrong", "error", "message"),
+    [
+        (
+            np.float64,
+            lambda p: list(p.values()),
+            TypeError,
+            r"^params must be a dict of arrays; got list$",
+        ),
+        (
+            np.float64,
+            lambda p: without(p, "W1"),
+            ValueError,
+            r"^params must hold exactly \['W1', 'b1', 'W2', 'b2', 'W3', 'b3'\]; "
+            r"missing \['W1'\]$",
+        ),
+        (
+            np.float64,
+            lambda p: {**p, "W2": p["W2"].T},
+            ValueError,
+            r"^params\['W2'\] must have shape \(4, 3\) as the model was built; got \(3, 4\)$",
+        ),
+        (
+            np.float64,
+            lambda p: {**p, "b3": "zeros"},
+            TypeError,
+            r"^params\['b3'\] must be a numeric array; got str 'zeros'$",
+        ),
+        (
+            np.float32,
+            lambda p: {**p, "b2": p["b2"].astype(np.float64)},
+            TypeError,
+            r"^params\['b2'\] must be float32, as the model; got float64$",
+        ),
+        (
+            np.float32,
+            lambda p: {**p, "W1": p["W1"].tolist()},
+            TypeError,
+            r"^params\['W1'\] must be float32, as the model; got float64$",
+        ),
+    ],
+    ids=["not-a-dict", "missing", "shape", "not-numeric", "dtype", "list-in-a-float32-net"],
+)
+def test_params_set_wrong_are_refused_naming_the_parameter_what_it_must_be_and_why(
+    dtype, set_wrong, error, message
+):
+    """A learner who set ``net.params`` by hand reads which parameter is wrong, the shape or
+    dtype it must have and why (the model was built so). A list where an array belongs is read
+    as float64, and a float32 net wants float32 (only a float64 W1 switches the whole net to
+    float64, as a gradient check's copy does)."""
+    net = small_net(dtype)
+    net.params = set_wrong(net.params)
+    with pytest.raises(error, match=message):
+        net.loss(np.ones((2, 5)), np.array([0, 2]))
+
+
+def spoiled(params, name, value, as_list=False):
+    """``params`` with the first entry of ``params[name]`` set to ``value``."""
+    array = params[name].copy()
+    array.flat[0] = value
+    return {**params, name: array.tolist() if as_list else array}
+
+
+DIVERGED = r": training diverged\? \(try a smaller step\)$"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "as_list", "message"),
+    [
+        ("W2", np.nan, False, r"^params\['W2'\] holds NaN" + DIVERGED),
+        ("b3", np.inf, False, r"^params\['b3'\] holds infinity" + DIVERGED),
+        ("W1", np.nan, True, r"^params\['W1'\] holds NaN" + DIVERGED),
+    ],
+    ids=["nan", "infinity", "nan-in-a-list"],
+)
+def test_non_finite_scores_name_the_parameter_that_holds_a_nan_or_an_infinity(
+    name, value, as_list, message
+):
+    """Scores with NaN or infinity are traced to the parameter holding one, as after a diverging
+    run; the parameters' check before the forward pass looks at names, shapes and dtypes only,
+    even for a parameter given as a list, which it reads anew at every call."""
+    net = small_net()
+    net.params = spoiled(net.params, name, value, as_list)
+    with pytest.raises(ValueError, match=message):
+        net.loss(np.ones((2, 5)))
+
+
+def test_scores_that_overflow_with_finite_parameters_are_said_to_have_overflowed():
+    """Every parameter finite, yet the scores of a float32 net with weights of scale 1e10 on
+    inputs of 1e30 pass float32's largest number, 3.4e38."""
+    net = small_net(np.float32, weight_scale=1e10)
+    message = (
+        r"^the scores are not finite although every parameter is: they overflowed "
+        r"\(weights or inputs too large for the model's dtype\?\)$"
+    )
+    with pytest.raises(ValueError, match=message):
+        net.loss(np.full((2, 5), 1e30))
+
+
+def test_the_net_wants_one_label_per_sample():
+    """Three labels for a batch of two samples are refused before any score is computed."""
+    message = r"^y must have shape \(N,\) = \(2,\) to match the 2 samples of the batch; got \(3,\)$"
+    with pytest.raises(ValueError, match=message):
+        small_net().loss(np.ones((2, 5)), np.array([0, 1, 2]))

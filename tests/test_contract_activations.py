@@ -26,6 +26,7 @@ from backprop_core.activations import (
     parse,
     stable,
 )
+from backprop_core.activations.check import describe
 
 
 @settings(max_examples=25, deadline=None)
@@ -937,8 +938,6 @@ def test_an_exponent_lost_to_rounding_is_still_checked_against_the_limit(hidden)
 def undefined_on(marks):
     """What a check's note says for the grid -4, -3, ..., 4 where ``marks`` has a ``#`` at each
     point where the activation is undefined."""
-    from backprop_core.activations.check import describe
-
     assert len(marks) == 9
     return describe(np.linspace(-4.0, 4.0, 9), np.array([mark == "#" for mark in marks]))
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from backprop_core import gradcheck
-from backprop_core.models import ThreeLayerConvNet, modes, stack
+from backprop_core.models import FullyConnectedNet, ThreeLayerConvNet, modes, stack
 from backprop_core.models.costs import pass_macs
 from backprop_core.models.initialisation import layer_scales
 from backprop_core.models.stack_checks import check_stack
@@ -573,8 +573,6 @@ def test_trend_of_a_signal_gone_to_zero_is_vanishing_not_an_error(field):
 
 def fully_connected(hidden_dims, **settings):
     """cs231n's FullyConnectedNet, its weights seeded."""
-    from backprop_core.models import FullyConnectedNet
-
     return FullyConnectedNet(hidden_dims, seed=0, **settings)
 
 

@@ -28,7 +28,13 @@ from backprop_core.layers import (
     relu_forward,
     sigmoid_cross_entropy,
 )
-from backprop_core.layers.conv import conv_backward_fast, conv_forward_fast, conv_jacobian
+from backprop_core.layers.conv import (
+    conv_backward_fast,
+    conv_backward_naive,
+    conv_forward_fast,
+    conv_forward_naive,
+    conv_jacobian,
+)
 
 # + 0.0: an upstream -0.0 would make the passed-through reference entries -0.0 themselves
 values = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False).map(lambda v: v + 0.0)
@@ -237,3 +243,75 @@ def test_layernorm_forward_refuses_a_single_sample_as_a_1d_x():
     """x must be a batch (N, D): one sample given as a 1-D array is refused under the name x."""
     with pytest.raises(ValueError, match=r"^x must be 2-dimensional; got shape \(3,\)$"):
         layernorm_forward(np.ones(3), np.ones(3), np.zeros(3), {})
+
+
+# -- the fast convolution's dtypes: NumPy's promotion, as the naive loops give ------------------
+
+F32, F64 = np.float32, np.float64
+FAST_CONV_SHAPES = [  # x shape, w shape, stride, pad: both paths of the fast kernels
+    ((2, 3, 4, 6), (3, 3, 3, 3), 1, 1),  # stride 1: the flat grid, Wp wide
+    ((1, 2, 5, 4), (2, 2, 3, 2), 1, 2),
+    ((2, 2, 7, 5), (3, 2, 3, 3), 2, 0),  # other strides: strided windows
+    ((1, 2, 6, 4), (2, 2, 2, 2), 2, 1),
+]
+FAST_CONV_IDS = [f"x{x}-w{w}-s{s}-p{p}" for x, w, s, p in FAST_CONV_SHAPES]
+
+
+def conv_arguments(shapes, x_dtype, w_dtype, b_dtype):
+    """x, w, b of the given dtypes and conv_param, for one entry of FAST_CONV_SHAPES."""
+    x_shape, w_shape, stride, pad = shapes
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(x_shape).astype(x_dtype)
+    w = rng.standard_normal(w_shape).astype(w_dtype)
+    b = rng.standard_normal(w_shape[0]).astype(b_dtype)
+    return x, w, b, {"stride": stride, "pad": pad}
+
+
+def in_float64(*arrays):
+    """The same numbers in float64 (every float32 number is exactly a float64 one)."""
+    return [a.astype(F64) for a in arrays]
+
+
+def tolerance(dtype):
+    """float64 results must be the float64 numbers; float32 ones within float32's rounding."""
+    return {"rtol": 1e-12, "atol": 1e-12} if dtype == F64 else {"rtol": 1e-4, "atol": 1e-4}
+
+
+@pytest.mark.parametrize("shapes", FAST_CONV_SHAPES, ids=FAST_CONV_IDS)
+@pytest.mark.parametrize(
+    "x_dtype, w_dtype, b_dtype, out_dtype",
+    [(F32, F32, F32, F32), (F64, F32, F32, F64), (F32, F64, F32, F64), (F32, F32, F64, F64)],
+)
+def test_the_fast_convolution_computes_in_the_promoted_dtype_of_x_w_and_b(
+    shapes, x_dtype, w_dtype, b_dtype, out_dtype
+):
+    """float32 x, w and b give a float32 out; a float64 one among them gives a float64 out, as
+    conv_forward_naive does, holding the float64 numbers: no argument rounded to float32."""
+    x, w, b, param = conv_arguments(shapes, x_dtype, w_dtype, b_dtype)
+    out, _ = conv_forward_fast(x, w, b, param)
+    assert out.dtype == out_dtype == conv_forward_naive(x, w, b, param)[0].dtype
+    reference, _ = conv_forward_naive(*in_float64(x, w, b), param)
+    np.testing.assert_allclose(out, reference, **tolerance(out_dtype))
+
+
+@pytest.mark.parametrize("shapes", FAST_CONV_SHAPES, ids=FAST_CONV_IDS)
+@pytest.mark.parametrize(
+    "x_dtype, w_dtype, dout_dtype, grad_dtype",
+    [(F32, F32, F32, F32), (F32, F32, F64, F64), (F64, F32, F32, F64), (F32, F64, F32, F64)],
+)
+def test_the_fast_convolutions_gradients_have_the_promoted_dtype_of_dout_x_and_w(
+    shapes, x_dtype, w_dtype, dout_dtype, grad_dtype
+):
+    """dx, dw and db have the dtype conv_backward_naive gives them, NumPy's promotion of dout,
+    x and w: float32 throughout stays float32; a float64 dout, x or w gives float64 gradients
+    holding the float64 numbers (b has x's dtype here)."""
+    x, w, b, param = conv_arguments(shapes, x_dtype, w_dtype, x_dtype)
+    out, cache = conv_forward_fast(x, w, b, param)
+    dout = np.random.default_rng(6).standard_normal(out.shape).astype(dout_dtype)
+    grads = conv_backward_fast(dout, cache)
+    naive = conv_backward_naive(dout, conv_forward_naive(x, w, b, param)[1])
+    _, cache64 = conv_forward_naive(*in_float64(x, w, b), param)
+    reference = conv_backward_naive(dout.astype(F64), cache64)
+    for name, got, naive_got, want in zip(("dx", "dw", "db"), grads, naive, reference, strict=True):
+        assert got.dtype == grad_dtype == naive_got.dtype, name
+        np.testing.assert_allclose(got, want, err_msg=name, **tolerance(grad_dtype))

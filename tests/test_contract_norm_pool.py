@@ -257,3 +257,69 @@ def test_layernorm_backward_names_the_wrong_cache_entry(change, error, message):
     """The message starts with the entry's name and gives the shape it must have."""
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         layernorm_backward(np.ones((2, 3)), change(layernorm_cache()))
+
+
+# -- layernorm_forward: arguments it refuses, by name ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "x, gamma, beta, ln_param, error, message",
+    [
+        (
+            np.ones((2, 3, 1)),
+            GAMMA3,
+            GAMMA3,
+            {},
+            ValueError,
+            "x must be 2-dimensional; got shape (2, 3, 1)",
+        ),
+        (
+            X43,
+            np.ones(1),
+            GAMMA3,
+            {},
+            ValueError,
+            "gamma must have shape (D,) = (3,) to match x of shape (4, 3); got (1,)",
+        ),
+        (
+            X43,
+            GAMMA3,
+            np.ones(4),
+            {},
+            ValueError,
+            "beta must have shape (D,) = (3,) to match x of shape (4, 3); got (4,)",
+        ),
+        (
+            X43,
+            GAMMA3,
+            GAMMA3,
+            [("eps", EPS)],
+            TypeError,
+            "ln_param must be a dict (keys: 'eps'); got list",
+        ),
+        (
+            X43,
+            GAMMA3,
+            GAMMA3,
+            {"mode": "train", "momentum": 0.9},
+            ValueError,
+            "ln_param has unknown key(s) ['mode', 'momentum']; the only key is 'eps'",
+        ),
+        (X43, GAMMA3, GAMMA3, {"eps": 0.0}, ValueError, "ln_param['eps'] must be > 0; got 0.0"),
+        (
+            X43,
+            GAMMA3,
+            GAMMA3,
+            {"eps": "1e-5"},
+            TypeError,
+            "ln_param['eps'] must be a real number; got str '1e-5'",
+        ),
+    ],
+    ids=["x 3-D", "gamma of 1", "beta long", "ln_param list", "bn keys", "eps 0", "eps str"],
+)
+def test_layernorm_forward_names_the_wrong_argument(x, gamma, beta, ln_param, error, message):
+    """The message starts with the argument's name (ln_param's eps as ln_param['eps']) and says
+    what it must be and what arrived; a gamma of one entry is not broadcast over the columns,
+    and batch norm's keys are not taken silently."""
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        layernorm_forward(x, gamma, beta, ln_param)

@@ -315,3 +315,30 @@ def test_the_fast_convolutions_gradients_have_the_promoted_dtype_of_dout_x_and_w
     for name, got, naive_got, want in zip(("dx", "dw", "db"), grads, naive, reference, strict=True):
         assert got.dtype == grad_dtype == naive_got.dtype, name
         np.testing.assert_allclose(got, want, err_msg=name, **tolerance(grad_dtype))
+
+
+LONG = np.longdouble
+
+
+@pytest.mark.skipif(
+    np.finfo(LONG).eps >= np.finfo(F64).eps, reason="long double is float64 on this platform"
+)
+@pytest.mark.parametrize("stride, pad", [(1, 0), (1, 1), (2, 1)])
+def test_the_fast_convolution_keeps_the_digits_of_a_long_double_x(stride, pad):
+    """A long double x is convolved in long double: entries 1 + 4k eps (eps of long double,
+    far below float64's) keep their last digits through the im2col copy, padding included.
+    With 2x2 filters of ones every partial sum is exact, so out equals the window sums."""
+    eps = np.finfo(LONG).eps
+    k = np.random.default_rng(8).integers(0, 4, size=(2, 2, 4, 6))
+    x = 1 + 4 * eps * k.astype(LONG)
+    w, b = np.ones((3, 2, 2, 2), dtype=LONG), np.zeros(3, dtype=LONG)
+    out, _ = conv_forward_fast(x, w, b, {"stride": stride, "pad": pad})
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    N, _, Ho, Wo = out.shape
+    sums = np.zeros((N, Ho, Wo), dtype=LONG)  # the same for every filter
+    for n, i, j in np.ndindex(N, Ho, Wo):
+        sums[n, i, j] = sum(
+            xp[n, :, stride * i : stride * i + 2, stride * j : stride * j + 2].ravel()
+        )
+    assert out.dtype == LONG
+    np.testing.assert_array_equal(out, np.broadcast_to(sums[:, None], out.shape))

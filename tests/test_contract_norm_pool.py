@@ -9,6 +9,8 @@ have 64 million entries. A refusal names the Jacobian that would be too large.
 
 A wrong argument or a wrong cache entry is refused with a message that starts with its name and
 says the shape it must have, so a learner reads what to fix, not a NumPy broadcasting error.
+Max pooling's backward gives dx NumPy's promotion of dout and x, and its fast forward takes the
+maximum of every window whether or not the pools tile x.
 """
 
 import re
@@ -21,6 +23,10 @@ from backprop_core.layers import (
     layernorm_backward,
     layernorm_forward,
     layernorm_jacobian,
+    max_pool_backward_fast,
+    max_pool_backward_naive,
+    max_pool_forward_fast,
+    max_pool_forward_naive,
     max_pool_jacobian,
 )
 
@@ -323,3 +329,125 @@ def test_layernorm_forward_names_the_wrong_argument(x, gamma, beta, ln_param, er
     and batch norm's keys are not taken silently."""
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         layernorm_forward(x, gamma, beta, ln_param)
+
+
+# -- max pooling's backward refusals, its dtypes and the fast forward's windows -------------------
+
+POOL22 = {"pool_height": 2, "pool_width": 2, "stride": 2}
+POOL_BACKWARDS = [
+    (max_pool_forward_naive, max_pool_backward_naive),
+    (max_pool_forward_fast, max_pool_backward_fast),
+]
+POOL_IDS = ["naive", "fast"]
+
+
+@pytest.mark.parametrize("pair", POOL_BACKWARDS, ids=POOL_IDS)
+@pytest.mark.parametrize(
+    "dout, message",
+    [
+        (np.ones((1, 2, 2)), "dout must be 4-dimensional; got shape (1, 2, 2)"),
+        (
+            np.ones((1, 2, 3, 2)),
+            "dout must have shape (N, C, H', W') = (1, 2, 2, 2) to match the pooled output; "
+            "got (1, 2, 3, 2)",
+        ),
+        (
+            np.ones((2, 2, 2, 2)),
+            "dout must have shape (N, C, H', W') = (1, 2, 2, 2) to match the pooled output; "
+            "got (2, 2, 2, 2)",
+        ),
+    ],
+    ids=["3-D", "rows", "batch"],
+)
+def test_max_pool_backward_says_what_shape_dout_must_have(pair, dout, message):
+    """A dout of the wrong number of dimensions is refused as such, and one of the wrong shape
+    with the pooled output's shape it must match, not with a NumPy indexing error."""
+    forward, backward = pair
+    _, cache = forward(np.arange(32.0).reshape(1, 2, 4, 4), POOL22)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        backward(dout, cache)
+
+
+@pytest.mark.parametrize("pair", POOL_BACKWARDS, ids=POOL_IDS)
+@pytest.mark.parametrize(
+    "cache, error, message",
+    [
+        (
+            (np.ones((1, 4, 4)), POOL22),
+            ValueError,
+            "cache.x must be 4-dimensional; got shape (1, 4, 4)",
+        ),
+        (
+            (np.ones((1, 2, 4, 4)), [2, 2, 2]),
+            TypeError,
+            "cache.pool_param must be a dict with 'pool_height', 'pool_width', 'stride'; got list",
+        ),
+        (
+            (np.ones((1, 2, 4, 4)), {"pool_height": 2, "pool_width": 2}),
+            ValueError,
+            "cache.pool_param must hold exactly 'pool_height', 'pool_width', 'stride'; "
+            "missing ['stride'], unknown []",
+        ),
+        (
+            (np.ones((1, 2, 4, 4)), {"pool_height": 5, "pool_width": 2, "stride": 1}),
+            ValueError,
+            "cache.pool_param['pool_height'] must be at most x's H = 4; got 5",
+        ),
+    ],
+    ids=["x 3-D", "pool_param list", "no stride", "pool too tall"],
+)
+def test_max_pool_backward_names_the_wrong_cache_entry(pair, cache, error, message):
+    """A cache built by hand is checked as the forward checks its arguments, and the message
+    names the entry as cache.x or cache.pool_param, so the learner looks at the cache."""
+    _, backward = pair
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        backward(np.ones((1, 2, 2, 2)), cache)
+
+
+@pytest.mark.parametrize("pair", POOL_BACKWARDS, ids=POOL_IDS)
+@pytest.mark.parametrize(
+    "x_dtype, dout_dtype",
+    [(np.float32, np.float32), (np.float32, np.float64), (np.float64, np.float32)],
+)
+def test_max_pool_backward_gives_dx_the_promoted_dtype_of_dout_and_x(pair, x_dtype, dout_dtype):
+    """dx has NumPy's promotion of dout and x: float32 throughout stays float32, and a float64
+    dout or x gives a float64 dx holding dout's numbers at each window's maximum."""
+    forward, backward = pair
+    x = np.arange(16.0).reshape(1, 1, 4, 4).astype(x_dtype)
+    _, cache = forward(x, POOL22)
+    dout = (np.array([[[[0.1, 0.2], [0.3, 0.4]]]])).astype(dout_dtype)
+    dx = backward(dout, cache)
+    assert dx.dtype == np.result_type(x_dtype, dout_dtype)
+    assert dx[0, 0, 1, 1] == dout[0, 0, 0, 0] and dx[0, 0, 3, 3] == dout[0, 0, 1, 1]
+
+
+def pooled_by_loops(x, ph, pw, s):
+    """Max pooling written out window by window, as the definition reads."""
+    N, C, H, W = x.shape
+    Ho, Wo = 1 + (H - ph) // s, 1 + (W - pw) // s
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
+    for n, c, i, j in np.ndindex(N, C, Ho, Wo):
+        out[n, c, i, j] = max(x[n, c, s * i + u, s * j + v] for u in range(ph) for v in range(pw))
+    return out
+
+
+@pytest.mark.parametrize(
+    "shape, ph, pw, s",
+    [
+        ((2, 2, 4, 4), 2, 2, 2),  # the pools tile x
+        ((1, 2, 6, 6), 3, 3, 3),
+        ((2, 1, 5, 4), 2, 2, 2),  # a row left over: no tiling
+        ((2, 1, 4, 5), 2, 2, 2),  # a column left over
+        ((1, 2, 7, 8), 3, 3, 3),
+        ((1, 2, 5, 5), 3, 3, 2),  # overlapping windows
+        ((1, 1, 5, 6), 2, 3, 1),
+    ],
+)
+def test_max_pool_forward_fast_takes_each_windows_maximum(shape, ph, pw, s):
+    """max_pool_forward_fast gives the maximum of every window, whether or not the pools tile x:
+    rows or columns past the last whole window are dropped, overlapping windows share entries;
+    the out keeps x's dtype."""
+    x = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    out, _ = max_pool_forward_fast(x, {"pool_height": ph, "pool_width": pw, "stride": s})
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, pooled_by_loops(x, ph, pw, s))

@@ -151,9 +151,19 @@ def small_conv(**kwargs):
 
 
 def test_the_conv_net_s_defaults_are_those_of_the_cs231n_assignment():
+    """The signature shows cs231n's defaults, and a net built with none given has the shapes,
+    dtype and penalty they make: 32 filters of 3 x 7 x 7, a hidden layer of 100, 10 classes."""
     parameters = inspect.signature(ThreeLayerConvNet).parameters
     defaults = {name: parameters[name].default for name in CS231N_CONV_DEFAULTS}
     assert defaults == CS231N_CONV_DEFAULTS
+    net = ThreeLayerConvNet()
+    pooled = 32 * 16 * 16  # 32 filters over the 32 x 32 image, halved by the 2 x 2 pool
+    shapes = {"W1": (32, 3, 7, 7), "b1": (32,), "W2": (pooled, 100), "b2": (100,)}
+    shapes |= {"W3": (100, 10), "b3": (10,)}
+    assert {name: value.shape for name, value in net.params.items()} == shapes
+    assert all(value.dtype == np.float32 for value in net.params.values())
+    assert net.reg == 0.0
+    assert abs(float(net.params["W2"].std()) / 1e-3 - 1) < 0.01  # weight_scale, over 819,200
 
 
 @pytest.mark.parametrize(

@@ -210,9 +210,9 @@ class TwoLayerNet:
     def _check_batch(self, X, y=None, names=("X", "y"), finite_params=False):
         D, C = self._check_params(finite=finite_params)
         X = as_float_array(X, names[0], ndim=2)
-        check_shape(
-            X, names[0], (None, D), "(N, D)", f"to match W1 of shape {self.params['W1'].shape}"
-        )
+        if X.shape[1] != D:  # the message is formatted only when it is needed
+            why = f"to match W1 of shape {self.params['W1'].shape}"
+            check_shape(X, names[0], (None, D), "(N, D)", why)
         if y is not None:
             y = as_labels(y, names[1], X.shape[0], C)
         return X, y

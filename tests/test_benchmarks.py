@@ -31,11 +31,12 @@ def test_the_model_benchmarks_run_at_small_sizes():
 
 
 @pytest.mark.slow
-def test_the_solver_against_scikit_learn_reaches_the_same_accuracy():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_solver_against_scikit_learn_reaches_the_same_accuracy_in_the_same_dtype(dtype):
     from benchmarks import bench_models
 
-    *_, ours, theirs = bench_models.solver_vs_sklearn(epochs=3, repeats=1)
-    assert ours > 0.8 and theirs > 0.8
+    *_, ours, theirs, their_dtype = bench_models.solver_vs_sklearn(dtype, epochs=3, repeats=1)
+    assert ours > 0.8 and theirs > 0.8 and their_dtype == dtype
 
 
 def test_the_batch_norm_benchmark_runs_at_a_small_size():

@@ -27,6 +27,7 @@ from backprop_core.layers import (
     relu_backward,
     relu_forward,
     sigmoid_cross_entropy,
+    softmax_cross_entropy,
 )
 from backprop_core.layers.conv import (
     conv_backward_fast,
@@ -94,6 +95,36 @@ def test_a_certain_label_gives_a_plain_zero_gradient(dtype):
     s[1] = 0.5
     reference = ((s - y) / len(y)).astype(dtype)
     assert_same_numbers_and_signs(dx, reference)
+
+
+LAYOUTS = {
+    "C order": lambda a: np.ascontiguousarray(a),
+    "F order": lambda a: np.asfortranarray(a),
+    "every other column of a wider array": lambda a: np.repeat(a, 2, axis=1)[:, ::2],
+    "a transposed copy's transpose": lambda a: a.T.copy().T,
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_loss_does_not_depend_on_the_scores_memory_layout(layout, dtype):
+    """The kernel reads each row's maximum and each label's score by flat index: any layout of
+    the same numbers gives the same loss and gradient, the formula's, and the scores unchanged."""
+    rng = np.random.default_rng(5)
+    scores = (3 * rng.standard_normal((7, 5))).astype(dtype)
+    y = np.array([0, 4, 2, 2, 1, 3, 0])
+    arranged = LAYOUTS[layout](scores)
+    before = arranged.copy()
+    loss, dscores = softmax_cross_entropy(arranged, y)
+    wide = scores.astype(np.float64)
+    probs = np.exp(wide - wide.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    assert loss == pytest.approx(-np.log(probs[np.arange(7), y]).mean(), rel=1e-6)
+    reference = probs.copy()
+    reference[np.arange(7), y] -= 1
+    np.testing.assert_allclose(dscores, reference / 7, rtol=1e-5, atol=1e-7)
+    assert dscores.dtype == dtype and dscores.flags.c_contiguous
+    np.testing.assert_array_equal(arranged, before)
 
 
 # -- the convolution's fast cache and its Jacobian ------------------------------------------------

@@ -324,6 +324,16 @@ def batchnorm_jacobian(x, gamma, bn_param, wrt="x"):
     return normalisation_jacobian(mode, cache.std, cache.xhat, gamma, wrt, axis=0)
 
 
+def identity(M):
+    """The (M, M) identity as booleans: arithmetic with it keeps the other operand's dtype.
+
+    >>> identity(2) - np.float32(0.5)
+    array([[ 0.5, -0.5], [-0.5,  0.5]], dtype=float32)
+    """
+    index = np.arange(M)
+    return index[:, None] == index
+
+
 def normalisation_jacobian(mode, std, xhat, gamma, wrt, axis):
     """The Jacobian of :func:`batchnorm_jacobian` (``axis=0``) or of layer norm (``axis=1``)."""
     N, D = xhat.shape
@@ -336,7 +346,7 @@ def normalisation_jacobian(mode, std, xhat, gamma, wrt, axis):
     J = np.zeros((N, D, N, D), dtype=dtype)
     if axis == 0:  # one (N, N) block per column j, between out[:, j] and x[:, j]
         M, blocks_of = N, xhat.T  # (D, N)
-        eye = np.eye(M, dtype=dtype)
+        eye = identity(M)
         coupling = (
             0.0 if mode == "test" else (1 + blocks_of[:, :, None] * blocks_of[:, None, :]) / M
         )
@@ -344,7 +354,7 @@ def normalisation_jacobian(mode, std, xhat, gamma, wrt, axis):
         J[:, cols, :, cols] = blocks
     else:  # one (D, D) block per sample p, between out[p] and x[p]
         rows = np.arange(N)
-        eye = np.eye(D, dtype=dtype)
+        eye = identity(D)
         coupling = (1 + xhat[:, :, None] * xhat[:, None, :]) / D  # (N, D, D)
         blocks = gamma[None, :, None] * (eye - coupling) / std[:, None, None]
         J[rows, :, rows, :] = blocks

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .._checks import (
+    all_finite,
     as_count,
     as_float_array,
     as_float_dtype,
@@ -74,7 +75,7 @@ def _check_params_in_full(params, expected, dtype):
 
 def check_scores(scores, params) -> None:
     """Scores with NaN or infinity name the parameter that holds one, or say they overflowed."""
-    if np.isfinite(scores).all():
+    if all_finite(scores):
         return
     for name, value in params.items():
         check_finite_param(value, f"params[{name!r}]")
@@ -223,6 +224,7 @@ class FullyConnectedNet:
             bn["running_mean"] = np.zeros(hidden[i], self.dtype)
             bn["running_var"] = np.zeros(hidden[i], self.dtype)
         self.layers = self._build_layers()
+        self._weights = tuple(f"W{i}" for i in range(1, self.num_layers + 1))  # the penalty's
 
     def _add(self, name, value):
         self.params[name] = value.astype(self.dtype)
@@ -272,8 +274,7 @@ class FullyConnectedNet:
         self.dropout_param["mode"] = mode
         for bn in self.bn_params:
             bn["mode"] = mode
-        weights = [f"W{i}" for i in range(1, self.num_layers + 1)]
-        return classify(self.layers, self.params, X, y, weights, self.reg)
+        return classify(self.layers, self.params, X, y, self._weights, self.reg)
 
 
 __all__ = ["FullyConnectedNet"]

@@ -22,7 +22,6 @@ array([[1., 0.], [2., 0.]])
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -149,20 +148,29 @@ KINDS = {
 
 def module_of(layer: Layer):
     """The numeric module the registry names for the layer's stage (None for an activation)."""
-    return _numeric_module(layer.stage)
+    return _calls(layer.stage)[2]
 
 
-@functools.cache
-def _numeric_module(stage: str):
-    return None if stage == "activation" else registry.get(stage).load("numeric")
+_CALLS: dict = {}  # stage -> (forward, backward, module): one dict lookup per layer and pass
+
+
+def _calls(stage: str):
+    """The stage's two ``Kind`` calls and its numeric module, looked up once per stage."""
+    calls = _CALLS.get(stage)
+    if calls is None:
+        kind = KINDS[stage]
+        module = None if stage == "activation" else registry.get(stage).load("numeric")
+        calls = _CALLS[stage] = (kind.forward, kind.backward, module)
+    return calls
 
 
 def forward(layers: Sequence[Layer], params: dict, x: np.ndarray):
     """Run ``x`` through every layer: ``(out, caches)``, one cache per layer."""
     caches = []
     for layer in layers:
+        run, _, module = _calls(layer.stage)
         values = [params[name] for name in layer.params]
-        x, cache = KINDS[layer.stage].forward(module_of(layer), x, values, layer.settings)
+        x, cache = run(module, x, values, layer.settings)
         caches.append(cache)
     return x, caches
 
@@ -176,8 +184,8 @@ def backward(layers: Sequence[Layer], params: dict, caches: list, dout: np.ndarr
     grads = {}
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
-        wanted = need_dx or i > 0
-        dout, layer_grads = KINDS[layer.stage].backward(module_of(layer), dout, caches[i], wanted)
+        _, run, module = _calls(layer.stage)
+        dout, layer_grads = run(module, dout, caches[i], need_dx or i > 0)
         grads.update(zip(layer.params, layer_grads, strict=True))
     if need_dx:
         grads["x"] = dout

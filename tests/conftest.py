@@ -1,7 +1,13 @@
-"""Shared fixtures: a seeded generator and a small batch (helpers live in helpers.py)."""
+"""Shared fixtures: a seeded generator and a small batch (helpers live in helpers.py); and, for
+`make mutation` only, a Hypothesis profile and the activation budget's records (below)."""
+
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import Phase, settings
 
 
 @pytest.fixture
@@ -15,3 +21,66 @@ def toy(rng):
     X = rng.standard_normal((5, 4))
     y = np.array([0, 1, 2, 2, 1])
     return X, y
+
+
+# -- mutation testing: the activation budget's child process reports what it called ------------
+#
+# mutmut's first pass (MUTANT_UNDER_TEST=stats) maps each test to the engine functions it reaches
+# by what its trampolines record in the test's process. A typed activation is parsed and derived
+# in a child process (backprop_core.activations.budget), whose records would be lost with it:
+# mutmut would then run a grammar mutant only against the few tests that call the grammar
+# directly. In that pass the child writes its records to a file before it reports back, and the
+# test's process adds them to its own. Decided per session, not at import: mutmut runs several
+# pytest sessions in one process, and this module is imported once. A mutant itself needs none of
+# this: the child runs it as the parent would.
+
+if os.environ.get("MUTANT_UNDER_TEST"):  # any pass of mutmut, set before this module's import
+    # A mutant is killed by the first failing example; shrinking it to the simplest one only
+    # costs time (tens of seconds, or mutmut's time limit, on some mutants).
+    settings.register_profile("mutmut", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    settings.load_profile("mutmut")
+
+_CHILD_RECORDS = Path(tempfile.gettempdir()) / f"mutmut-budget-child-{os.getpid()}"
+
+
+def _collecting_mutmut_stats():
+    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
+def _run_keeping_child_records(run):
+    from mutmut.state import state
+
+    def run_recorded(task, args, budget=None):
+        def task_recorded(*task_args):
+            try:
+                yield from task(*task_args)
+            finally:  # before the child reports done, refused or failed
+                _CHILD_RECORDS.write_text("\n".join(state()._stats))
+
+        try:
+            return run(task_recorded, args, budget)
+        finally:
+            if _CHILD_RECORDS.exists():  # not if the budget ran out and the child was killed
+                state()._stats.update(_CHILD_RECORDS.read_text().split())
+                _CHILD_RECORDS.unlink()
+
+    run_recorded.unrecorded = run
+    return run_recorded
+
+
+def pytest_sessionstart(session):
+    from backprop_core.activations import budget
+
+    run = getattr(budget.run, "unrecorded", budget.run)
+    budget.run = _run_keeping_child_records(run) if _collecting_mutmut_stats() else run
+
+
+@pytest.fixture(autouse=True)
+def _derive_afresh_when_collecting_mutmut_stats():
+    """In mutmut's first pass each test that types a text derives it itself, so that its
+    records name what it reaches, not a cache filled by an earlier test."""
+    if _collecting_mutmut_stats():
+        from backprop_core.activations import budget
+
+        budget.EXPRESSIONS.clear()
+        budget.DERIVED.clear()

@@ -137,12 +137,13 @@ def test_scores_without_marks(mutants):
     training, net = report["modules"]["pkg.training"], report["modules"]["pkg.net"]
     assert (training["total"], training["killed"], training["survived"]) == (4, 1, 1)
     assert (training["timeout"], training["not checked"]) == (1, 1)
-    assert training["score"] == pytest.approx(1 / 3)  # of the three checked
+    assert training["score"] == pytest.approx(2 / 3)  # killed and timeout, of the three checked
     assert net["score"] == pytest.approx(1 / 2)
     assert report["totals"]["total"] == 6
     listed = {s["name"].rpartition(".")[2] for s in report["survivors"]}
-    # timeouts are listed with the survivors, mutants not checked yet are not
-    assert listed == {"x_sgd__mutmut_1", "x_sgd__mutmut_3", "xǁNetǁcheck__mutmut_1"}
+    # a timeout is caught and listed apart; mutants not checked yet are not listed
+    assert listed == {"x_sgd__mutmut_1", "xǁNetǁcheck__mutmut_1"}
+    assert [s["name"].rpartition(".")[2] for s in report["timeouts"]] == ["x_sgd__mutmut_3"]
 
 
 def test_a_mark_sets_a_mutant_apart_and_raises_the_score(mutants, tmp_path):
@@ -150,7 +151,7 @@ def test_a_mark_sets_a_mutant_apart_and_raises_the_score(mutants, tmp_path):
     marks_file.write_text(WORDING, encoding="utf-8")
     report = mr.summarise(mr.load_results(mutants), mr.load_marks(marks_file))
     net = report["modules"]["pkg.net"]
-    assert (net["equivalent"], net["score"]) == (1, 1.0)
+    assert (net["equivalent"], net["survived"], net["score"]) == (1, 0, 1.0)
     assert report["equivalent_by_kind"] == {"message wording": 1}
     assert all(s["module"] != "pkg.net" for s in report["survivors"])
     assert report["unmatched_marks"] == []

@@ -12,10 +12,13 @@ changed line before and after, never mutmut's running number, which shifts when 
     python -m tools.mutation_report --module backprop_core.training
     python -m tools.mutation_report --json               # the same, for a program
 
-The score of a module is killed / (mutants - equivalent - not checked): on a finished run no
-mutant is left unchecked, and a run stopped half-way scores what it checked. Timeouts, suspicious
-mutants and mutants no test reaches are counted apart and are not kills; mutants not checked yet
-are counted but not listed.
+The score of a module is caught / (mutants - equivalent - not checked), where a mutant is caught
+when a test failed (killed) or when the tests did not finish within mutmut's time limit (timeout:
+a mutant that makes a loop endless, as mutmut and other mutation tools count it); timeouts are
+listed apart. On a finished run no mutant is left unchecked, and a run stopped half-way scores
+what it checked. Suspicious mutants and mutants no test reaches are not caught; a mutant marked
+equivalent is counted under "equiv" only, not under "surv"; mutants not checked yet are counted
+but not listed.
 """
 
 from __future__ import annotations
@@ -273,21 +276,21 @@ def matches(mark: dict[str, str], mutant: Mutant) -> bool:
     )
 
 
-def score(killed: int, total: int, equivalent: int, unchecked: int = 0) -> float | None:
-    """killed / (total - equivalent - unchecked), or None when no checked mutant is left to kill.
+def score(caught: int, total: int, equivalent: int, unchecked: int = 0) -> float | None:
+    """caught / (total - equivalent - unchecked), or None when no checked mutant is left to catch.
 
     >>> score(9, 12, 2), score(0, 3, 3), score(9, 14, 2, unchecked=2)
     (0.9, None, 0.9)
     """
     left = total - equivalent - unchecked
-    return killed / left if left > 0 else None
+    return caught / left if left > 0 else None
 
 
 def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
     """The report: one row per module with its counts and score, the survivors (every mutant
-    neither killed nor marked equivalent), the equivalent mutants by kind and the marks that
-    matched no live mutant (killed since, or their code changed). Mutants not checked yet are
-    counted, never listed.
+    neither caught nor marked equivalent), the timeouts, the equivalent mutants by kind and the
+    marks that matched no live mutant (killed since, or their code changed). Mutants not checked
+    yet are counted, never listed.
 
     >>> ms = [Mutant("p.m.x_f__mutmut_1", "p.m", "f", "killed"),
     ...       Mutant("p.m.x_f__mutmut_2", "p.m", "f", "survived", "a *= 2", "a /= 2"),
@@ -297,37 +300,45 @@ def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
     >>> report = summarise(ms, [mark])
     >>> row = report["modules"]["p.m"]
     >>> row["total"], row["killed"], row["survived"], row["equivalent"], round(row["score"], 3)
-    (3, 1, 2, 1, 0.5)
+    (3, 1, 1, 1, 0.5)
     >>> [s["after"] for s in report["survivors"]], report["equivalent_by_kind"]
     (['a /= 2'], {'performance only': 1})
     """
     modules: dict[str, dict] = {}
-    survivors, equivalents = [], []
+    survivors, timeouts, equivalents = [], [], []
     used = [False] * len(marks)
     for mutant in mutants:
         row = modules.setdefault(
             mutant.module, {"total": 0, **dict.fromkeys(STATUSES, 0), "equivalent": 0}
         )
         row["total"] += 1
-        row[mutant.status] += 1
-        if mutant.status == "killed":
+        if mutant.status in ("killed", "timeout"):  # caught either way
+            row[mutant.status] += 1
+            if mutant.status == "timeout":
+                timeouts.append(asdict(mutant))
             continue
         hit = next((i for i, mark in enumerate(marks) if matches(mark, mutant)), None)
         if hit is not None:
             used[hit] = True  # a mark of a mutant not yet run is not stale
         if mutant.status == "not checked":
-            continue
-        if hit is None:
+            row["not checked"] += 1
+        elif hit is None:
+            row[mutant.status] += 1
             survivors.append(asdict(mutant))
         else:
             row["equivalent"] += 1
             equivalents.append({**asdict(mutant), "kind": marks[hit]["kind"]})
     for row in modules.values():
-        row["score"] = score(row["killed"], row["total"], row["equivalent"], row["not checked"])
-    totals = {key: sum(row[key] for row in modules.values()) for key in ("total", *STATUSES)}
-    totals["equivalent"] = len(equivalents)
+        row["score"] = score(
+            row["killed"] + row["timeout"], row["total"], row["equivalent"], row["not checked"]
+        )
+    keys = ("total", *STATUSES, "equivalent")
+    totals = {key: sum(row[key] for row in modules.values()) for key in keys}
     totals["score"] = score(
-        totals["killed"], totals["total"], totals["equivalent"], totals["not checked"]
+        totals["killed"] + totals["timeout"],
+        totals["total"],
+        totals["equivalent"],
+        totals["not checked"],
     )
     by_kind: dict[str, int] = {}
     for entry in equivalents:
@@ -336,6 +347,7 @@ def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
         "modules": dict(sorted(modules.items())),
         "totals": totals,
         "survivors": survivors,
+        "timeouts": timeouts,
         "equivalents": equivalents,
         "equivalent_by_kind": by_kind,
         "unmatched_marks": [mark for mark, hit in zip(marks, used, strict=True) if not hit],
@@ -370,15 +382,20 @@ def format_text(report: dict) -> str:
     if report["equivalent_by_kind"]:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(report["equivalent_by_kind"].items()))
         lines += ["", f"Equivalent by kind: {kinds}"]
-    lines += ["", f"Survivors ({len(report['survivors'])}), not killed and not marked equivalent:"]
-    module = None
-    for s in report["survivors"]:
-        if s["module"] != module:
-            module = s["module"]
-            lines.append(f"  {module}")
-        lines.append(f"    {s['function']} [{s['status']}] {s['name'].rpartition('.')[2]}")
-        lines.append(f"      - {one_line(s['before'])}")
-        lines.append(f"      + {one_line(s['after'])}")
+    sections = (
+        ("survivors", "Survivors ({}), not caught and not marked equivalent:"),
+        ("timeouts", "Timeouts ({}), caught: the tests did not finish within mutmut's limit:"),
+    )
+    for key, title in sections:
+        lines += ["", title.format(len(report[key]))]
+        module = None
+        for s in report[key]:
+            if s["module"] != module:
+                module = s["module"]
+                lines.append(f"  {module}")
+            lines.append(f"    {s['function']} [{s['status']}] {s['name'].rpartition('.')[2]}")
+            lines.append(f"      - {one_line(s['before'])}")
+            lines.append(f"      + {one_line(s['after'])}")
     if report["unmatched_marks"]:
         lines += ["", "Marks that match no live mutant (killed since, or their code changed):"]
         for mark in report["unmatched_marks"]:

@@ -25,7 +25,13 @@ from backprop_core.models import FullyConnectedNet, ThreeLayerConvNet, modes, st
 from backprop_core.models.costs import pass_macs
 from backprop_core.models.initialisation import layer_scales
 from backprop_core.models.stack_checks import check_stack
-from backprop_core.models.statistics import LayerStatistics, statistics_table, trend
+from backprop_core.models.statistics import (
+    LayerStatistics,
+    layer_statistics,
+    moments,
+    statistics_table,
+    trend,
+)
 
 AFFINE = [stack.Layer("affine_backward", ("W", "b"))]
 RELU = stack.Layer("relu_backward")
@@ -574,8 +580,77 @@ def test_trend_of_a_signal_gone_to_zero_is_vanishing_not_an_error(field):
     ratio, word = trend(records, field)
     assert np.isnan(ratio) and word == "vanishing"
     ones = LayerStatistics(1, "hidden 1", 0.0, 1.0, 0.0, 1.0, 0.0, 1.0)
-    ratio, _ = trend([ones, zeros[1], records[-1]], field)
-    assert ratio == (0.0 if field == "activation_std" else np.inf)
+    found = trend([ones, zeros[1], records[-1]], field)
+    # from 1 at the first hidden layer to 0 at the last: activations vanish on the way forward;
+    # gradients, which travel from the last to the first, grow from 0 without bound
+    assert found == ((0.0, "vanishing") if field == "activation_std" else (np.inf, "exploding"))
+
+
+def bn_dropout_net(seed=3):
+    return FullyConnectedNet(
+        [6, 5],
+        input_dim=4,
+        num_classes=3,
+        normalization="batchnorm",
+        dropout_keep_ratio=0.7,
+        reg=0.3,
+        dtype=np.float64,
+        seed=seed,
+    )
+
+
+STATS_X = np.random.default_rng(8).standard_normal((9, 4))
+STATS_Y = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
+
+
+def test_layer_statistics_measure_the_training_pass_after_the_net_scored_in_test_mode():
+    """Scoring a batch leaves batch norm and dropout in test mode; the statistics are still those
+    of a training pass (batch statistics, dropped units), as on a net that never scored, and the
+    net's running statistics are left as they were."""
+    scored = bn_dropout_net()
+    scored.loss(STATS_X)  # test mode
+    before = [
+        {k: v.copy() for k, v in bn.items() if k.startswith("running")} for bn in scored.bn_params
+    ]
+    expected = layer_statistics(bn_dropout_net(), STATS_X, STATS_Y)
+    assert layer_statistics(scored, STATS_X, STATS_Y) == expected
+    for bn, saved in zip(scored.bn_params, before, strict=True):
+        for key, value in saved.items():
+            np.testing.assert_array_equal(bn[key], value)
+
+
+def test_layer_statistics_of_a_float64_copy_of_a_float32_net_are_taken_in_float64():
+    """A gradient check's copy of a float32 model holds float64 arrays: the statistics are taken
+    in the parameters' dtype, as its loss is, and agree with the float32 net's to its precision."""
+    net32 = FullyConnectedNet([6, 5], input_dim=4, num_classes=3, reg=0.3, seed=2)
+    copy = FullyConnectedNet([6, 5], input_dim=4, num_classes=3, reg=0.3, seed=2)
+    copy.params = {k: v.astype(np.float64) for k, v in copy.params.items()}
+    found, reference = (layer_statistics(n, STATS_X, STATS_Y) for n in (copy, net32))
+    for a, b in zip(found, reference, strict=True):
+        np.testing.assert_allclose(a[2:], b[2:], rtol=1e-4, atol=1e-6)
+
+
+def test_layer_statistics_name_a_missing_first_weight_as_the_loss_does():
+    net = FullyConnectedNet([6], input_dim=4, num_classes=3, seed=2)
+    del net.params["W1"]
+    message = r"^params must hold exactly \['W1', 'b1', 'W2', 'b2'\]; missing \['W1'\]$"
+    with pytest.raises(ValueError, match=message):
+        layer_statistics(net, STATS_X, STATS_Y)
+    with pytest.raises(ValueError, match=message):
+        net.loss(STATS_X, STATS_Y)
+
+
+@pytest.mark.parametrize(
+    ("values", "mean", "std"),
+    [([1e308, 1e308, np.inf], np.inf, np.nan), ([np.nan, 1.0], np.nan, np.nan), ([0.0] * 3, 0, 0)],
+)
+def test_moments_of_overflowing_or_missing_values_are_numbers_not_warnings(values, mean, std):
+    """inf and nan are what an overflowed layer reports: no RuntimeWarning on the way, even when
+    finite entries overflow as they are summed beside an infinite one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = moments(np.array(values))
+    np.testing.assert_equal(found, (mean, std))
 
 
 # -- fc_net ---------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def layer_statistics(net, X, y):
     records = []
     for i, end in enumerate(ends, start=1):
         W = net.params[f"W{i}"]
-        dW = grads[f"W{i}"] + net.reg * W if net.reg else grads[f"W{i}"]
+        dW = grads[f"W{i}"] + net.reg * W  # the penalty's share, as net.loss adds it
         records.append(
             LayerStatistics(
                 i,

@@ -41,27 +41,42 @@ if os.environ.get("MUTANT_UNDER_TEST"):  # any pass of mutmut, set before this m
     settings.load_profile("mutmut")
 
 _CHILD_RECORDS = Path(tempfile.gettempdir()) / f"mutmut-budget-child-{os.getpid()}"
+_REACHED: set = set()  # what the trampolines recorded in this process since it was forked
+os.register_at_fork(after_in_child=_REACHED.clear)  # a child's records are its own
 
 
 def _collecting_mutmut_stats():
     return os.environ.get("MUTANT_UNDER_TEST") == "stats"
 
 
+def _recording(record):
+    """mutmut's record of a function reached, which also keeps the name in _REACHED."""
+
+    def record_and_keep(name, caller=None):
+        _REACHED.add(name)
+        return record(name, caller)
+
+    record_and_keep.unwrapped = record
+    return record_and_keep
+
+
 def _run_keeping_child_records(run):
-    from mutmut.state import state
+    from mutmut.stats import record_trampoline_hit
 
     def run_recorded(task, args, budget=None):
         def task_recorded(*task_args):
             try:
                 yield from task(*task_args)
-            finally:  # before the child reports done, refused or failed
-                _CHILD_RECORDS.write_text("\n".join(state()._stats))
+            finally:  # in the child, before it reports done, refused or failed
+                _CHILD_RECORDS.write_text("\n".join(_REACHED))
 
+        _CHILD_RECORDS.unlink(missing_ok=True)  # none left by an earlier process of this id
         try:
             return run(task_recorded, args, budget)
         finally:
             if _CHILD_RECORDS.exists():  # not if the budget ran out and the child was killed
-                state()._stats.update(_CHILD_RECORDS.read_text().split())
+                for name in _CHILD_RECORDS.read_text().split():
+                    record_trampoline_hit(name)
                 _CHILD_RECORDS.unlink()
 
     run_recorded.unrecorded = run
@@ -71,8 +86,15 @@ def _run_keeping_child_records(run):
 def pytest_sessionstart(session):
     from backprop_core.activations import budget
 
+    # only with fork: a spawned child would have to unpickle the wrapped task
+    recording = _collecting_mutmut_stats() and budget.context().get_start_method() == "fork"
     run = getattr(budget.run, "unrecorded", budget.run)
-    budget.run = _run_keeping_child_records(run) if _collecting_mutmut_stats() else run
+    budget.run = _run_keeping_child_records(run) if recording else run
+    if recording:
+        from mutmut.mutation import trampoline
+
+        record = getattr(trampoline.record_trampoline_hit, "unwrapped", None)
+        trampoline.record_trampoline_hit = _recording(record or trampoline.record_trampoline_hit)
 
 
 @pytest.fixture(autouse=True)

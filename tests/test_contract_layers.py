@@ -127,6 +127,28 @@ def test_softmax_loss_does_not_depend_on_the_scores_memory_layout(layout, dtype)
     np.testing.assert_array_equal(arranged, before)
 
 
+@pytest.mark.parametrize("dtype", ["<i8", ">i8", ">i4", "<u8", ">u8", "u1", "i1", "<i2"])
+def test_labels_of_any_integer_type_and_byte_order_give_the_same_loss(dtype):
+    """Labels stored in any integer width, signed or not, little- or big-endian, name the same
+    classes: the same loss and gradient as plain int64 labels."""
+    scores = np.random.default_rng(6).standard_normal((4, 3))
+    y = np.array([2, 0, 1, 1])
+    expected = softmax_cross_entropy(scores, y)
+    loss, dscores = softmax_cross_entropy(scores, y.astype(dtype))
+    assert loss == expected[0]
+    np.testing.assert_array_equal(dscores, expected[1])
+
+
+@pytest.mark.parametrize("dtype", ["i1", ">i2", "<i4", ">i8"])
+@pytest.mark.parametrize("C", [3, 200, 300])
+def test_a_negative_label_is_refused_whatever_its_width_and_the_class_count(dtype, C):
+    """-1 is refused with 200 or 300 classes as with 3, in an 8-bit label (whose bits read as
+    255 unsigned) as in a wider or big-endian one."""
+    message = rf"^y must lie in \[0, {C}\) for C = {C}; got -1$"
+    with pytest.raises(ValueError, match=message):
+        softmax_cross_entropy(np.zeros((2, C)), np.array([1, -1], dtype=dtype))
+
+
 # -- the convolution's fast cache and its Jacobian ------------------------------------------------
 
 CONV_PARAM = {"stride": 1, "pad": 1}

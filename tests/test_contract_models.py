@@ -630,6 +630,18 @@ def test_layer_statistics_of_a_float64_copy_of_a_float32_net_are_taken_in_float6
         np.testing.assert_allclose(a[2:], b[2:], rtol=1e-4, atol=1e-6)
 
 
+def test_layer_statistics_of_a_diverged_net_are_numbers_not_warnings():
+    """An infinite weight in a net without penalty (reg = 0): the statistics say inf or nan
+    where the numbers overflowed, without a RuntimeWarning (no 0 * inf penalty is formed)."""
+    net = FullyConnectedNet([6, 5], input_dim=4, num_classes=3, dtype=np.float64, seed=2)
+    net.params["W3"][0, 0] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        records = layer_statistics(net, STATS_X, STATS_Y)
+    assert not np.isfinite(records[-1].activation_std)  # the scores overflowed
+    assert np.isfinite(records[0].activation_std)  # h1 comes before W3
+
+
 def test_layer_statistics_name_a_missing_first_weight_as_the_loss_does():
     net = FullyConnectedNet([6], input_dim=4, num_classes=3, seed=2)
     del net.params["W1"]

@@ -101,10 +101,10 @@ def test_backward_through_two_affine_layers_in_a_row():
     layers, params = two_affine_layers()
     x, dout = np.ones((5, 3)), np.ones((5, 2))
     _, caches = stack.forward(layers, params, x)
-    grads = stack.backward(layers, params, caches, dout)
+    grads = stack.backward(layers, caches, dout)
     np.testing.assert_allclose(grads["W1"], x.T @ (dout @ params["W2"].T))
     assert "x" not in grads  # the stack's own dx is left out unless asked for
-    with_dx = stack.backward(layers, params, caches, dout, need_dx=True)
+    with_dx = stack.backward(layers, caches, dout, need_dx=True)
     np.testing.assert_allclose(with_dx["x"], dout @ params["W2"].T @ params["W1"].T)
 
 

@@ -222,7 +222,7 @@ def deep(depth=8, width=6, N=4, **kw):
 
 def plain(model, x, dout):
     _, caches = stack.forward(model.layers, model.params, x)
-    grads = stack.backward(model.layers, model.params, caches, dout, need_dx=True)
+    grads = stack.backward(model.layers, caches, dout, need_dx=True)
     return grads, modes.stored_bytes(caches, exclude=list(model.params.values()))
 
 

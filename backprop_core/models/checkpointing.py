@@ -113,7 +113,7 @@ def backward_checkpointed(layers, params, tape, dout, need_dx=False):
             _, caches = stack.forward(isolated(layers[s:e]), params, inputs[s])
             recomputed += e - s
             peak = max(peak, stored_bytes([inputs, caches], excluded))
-        segment = stack.backward(layers[s:e], params, caches, dout, need_dx=need_dx or s > 0)
+        segment = stack.backward(layers[s:e], caches, dout, need_dx=need_dx or s > 0)
         dout = segment.pop("x", None)
         grads.update(segment)
         inputs.pop(s, None)

@@ -103,7 +103,7 @@ def classify(layers, params, X, y, weights, reg):
     if y is None:
         return scores
     loss, dscores = softmax_loss.loss(scores, y)
-    grads = stack.backward(layers, params, caches, dscores)
+    grads = stack.backward(layers, caches, dscores)
     loss += stack.penalty(params, weights, reg, grads)
     return loss, grads
 
@@ -224,7 +224,6 @@ class FullyConnectedNet:
             bn["running_mean"] = np.zeros(hidden[i], self.dtype)
             bn["running_var"] = np.zeros(hidden[i], self.dtype)
         self.layers = self._build_layers()
-        self._weights = tuple(f"W{i}" for i in range(1, self.num_layers + 1))  # the penalty's
 
     def _add(self, name, value):
         self.params[name] = value.astype(self.dtype)
@@ -274,7 +273,8 @@ class FullyConnectedNet:
         self.dropout_param["mode"] = mode
         for bn in self.bn_params:
             bn["mode"] = mode
-        return classify(self.layers, self.params, X, y, self._weights, self.reg)
+        weights = [f"W{i}" for i in range(1, self.num_layers + 1)]
+        return classify(self.layers, self.params, X, y, weights, self.reg)
 
 
 __all__ = ["FullyConnectedNet"]

@@ -101,7 +101,7 @@ def jacobian_reverse(layers, params, x):
     for index in np.ndindex(out.shape):
         seed = np.zeros_like(out)
         seed[index] = 1
-        J[index] = stack.backward(layers, params, caches, seed, need_dx=True)["x"]
+        J[index] = stack.backward(layers, caches, seed, need_dx=True)["x"]
         macs += pass_macs(layers, caches, 2)
     return J, Cost(1 + out.size, macs)
 

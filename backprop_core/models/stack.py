@@ -16,7 +16,7 @@ its stage, and trusts its arguments: a model checks the batch and its parameters
 >>> scores, caches = forward(layers, params, np.array([[1.0, 2.0]]))
 >>> scores
 array([[1.]])
->>> backward(layers, params, caches, np.ones((1, 1)))["W1"]  # the second unit is off
+>>> backward(layers, caches, np.ones((1, 1)))["W1"]  # the second unit is off
 array([[1., 0.], [2., 0.]])
 """
 
@@ -175,10 +175,12 @@ def forward(layers: Sequence[Layer], params: dict, x: np.ndarray):
     return x, caches
 
 
-def backward(layers: Sequence[Layer], params: dict, caches: list, dout: np.ndarray, need_dx=False):
+def backward(layers: Sequence[Layer], caches: list, dout: np.ndarray, need_dx=False):
     """Gradients of every parameter, from the last layer back to the first.
 
-    Returns a dict keyed like ``params``; with ``need_dx`` it also holds ``"x"``, the gradient
+    The parameters themselves are not needed: each layer's cache holds what its backward pass
+    reads (an affine layer's cache keeps ``x`` and ``W``). Returns a dict keyed like the
+    parameters, by each layer's names; with ``need_dx`` it also holds ``"x"``, the gradient
     with respect to the stack's input (skipped otherwise: no parameter update needs it).
     """
     grads = {}

@@ -119,7 +119,7 @@ def layer_statistics(net, X, y):
         arriving, grads = [None] * len(layers), {}
         for k in range(len(layers) - 1, -1, -1):  # stack.backward, one layer at a time
             arriving[k] = dout
-            layer_grads = stack.backward([layers[k]], net.params, [caches[k]], dout, need_dx=True)
+            layer_grads = stack.backward([layers[k]], [caches[k]], dout, need_dx=True)
             dout = layer_grads.pop("x")
             grads.update(layer_grads)
 
@@ -129,7 +129,7 @@ def layer_statistics(net, X, y):
     records = []
     for i, end in enumerate(ends, start=1):
         W = net.params[f"W{i}"]
-        dW = grads[f"W{i}"] + net.reg * W  # the penalty's share, as net.loss adds it
+        dW = grads[f"W{i}"] + net.reg * W if net.reg else grads[f"W{i}"]  # the penalty's share
         records.append(
             LayerStatistics(
                 i,

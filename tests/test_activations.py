@@ -236,6 +236,29 @@ def test_an_exponent_just_past_the_limit_is_refused_however_it_is_written(text):
         parse(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x**(64 + sqrt(2)*1e-29)", r"^an exponent of 64 \+ sqrt\(2\)\*1e-29 is not allowed"),
+        ("x**64 * x**1e-40", r"^text raises to the power 640{37}… once its powers are combined"),
+    ],
+)
+def test_an_exponent_beyond_the_limit_by_less_than_any_rounding_is_refused(text, message):
+    """SymPy compares the exact exponent with 64, with as many digits as it takes: an excess of
+    1e-29 or 1e-40 is beyond the limit, though its first 30 digits read 64.000..."""
+    with pytest.raises(ValueError, match=message):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["x**(cos(1)**2 + sin(1)**2 + 63)", "x**(log(2) + log(3) - log(6) + 64)"]
+)
+def test_an_exponent_of_64_that_sympy_cannot_prove_equal_is_accepted(text):
+    """These exponents are exactly 64; SymPy cannot decide whether they are beyond it, and an
+    undecided comparison is not a refusal."""
+    assert parse(text).has(X)
+
+
 @pytest.mark.parametrize("text", ["x**64", "x**2 * x**3", "(x + 1)**64", "x**(-64)", "x**(1/3)"])
 def test_powers_within_the_limit_are_accepted(text):
     """Powers of at most 64, combined or not, are allowed as before."""

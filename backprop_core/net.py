@@ -219,16 +219,16 @@ class TwoLayerNet:
 
     # -- the two passes, on checked arrays -------------------------------------------------------
 
-    def _forward(self, X, with_probs=True):
-        """The trace and the activation's cache."""
+    def _forward(self, X):
+        """The trace, without probs (the loss reads y2; forward() adds them), and the
+        activation's cache."""
         p = self.params
         y1, _ = affine.forward(X, p["W1"], p["b1"])  # (N, H)
         h1, hidden = self.activation.forward(y1)  # (N, H)
         y2, _ = affine.forward(h1, p["W2"], p["b2"])  # (N, C)
-        probs = softmax_loss.probs(y2) if with_probs else None
-        return Trace(X, y1, h1, y2, probs), hidden
+        return Trace(X, y1, h1, y2, None), hidden
 
-    def _backward(self, trace, hidden, y, reg, need_dX=True):
+    def _backward(self, trace, hidden, y, reg, need_dX):
         p = self.params
         loss, dy2 = softmax_loss.loss(trace.y2, y)  # (N, C)
         dh1, dW2, db2 = affine.backward(dy2, AffineCache(trace.h1, p["W2"]))  # (N, H)
@@ -242,7 +242,7 @@ class TwoLayerNet:
 
     def _loss(self, X, y=None, reg=0.0):
         """:meth:`loss` on checked arguments: the step the training loop repeats."""
-        trace, hidden = self._forward(X, with_probs=False)  # backward reads y2, not probs
+        trace, hidden = self._forward(X)
         if y is None:
             return trace.y2
         g = self._backward(trace, hidden, y, reg, need_dX=False)
@@ -259,7 +259,8 @@ class TwoLayerNet:
         [('X', (5, 2)), ('y1', (5, 3)), ('h1', (5, 3)), ('y2', (5, 4)), ('probs', (5, 4))]
         """
         X, _ = self._check_batch(X)
-        return self._forward(X)[0]
+        trace = self._forward(X)[0]
+        return trace._replace(probs=softmax_loss.probs(trace.y2))
 
     def backward(self, trace, y, reg=0.0, need_dX=True):
         """Backpropagate the loss of a :class:`Trace` with labels ``y`` (N,) to every intermediate.

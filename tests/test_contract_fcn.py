@@ -1,0 +1,96 @@
+"""What cs231n's ``FullyConnectedNet`` (:mod:`~backprop_core.models.fc_net`) promises a caller
+when it is built: the standard deviation of its weights when no ``weight_scale`` is given, the
+refusal of a bad ``input_dim`` or ``num_classes`` by name, and dropout layers that really drop
+units in training whenever ``dropout_keep_ratio`` is below 1.
+
+Expected numbers come from the arguments (1e-2 is the documented default, cs231n's too) or from
+the public layers (:func:`~backprop_core.layers.softmax_loss.softmax_loss`), never from a run.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from backprop_core.layers.softmax_loss import softmax_loss
+from backprop_core.models import FullyConnectedNet
+
+rng = np.random.default_rng(22)
+X = rng.standard_normal((8, 5))
+Y = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+
+
+def test_a_net_built_without_weight_scale_draws_its_weights_with_standard_deviation_1e_2():
+    """cs231n's default ``weight_scale=1e-2``: every W is drawn from N(0, 1e-4), every b is 0.
+
+    W1 of the default 3072 inputs and 40 hidden units holds 122,880 numbers and W2 (40, 10)
+    holds 400: the sample standard deviation of n normal numbers is within 6 of its standard
+    errors, sigma / sqrt(2 n), of sigma, and the mean within 6 of sigma / sqrt(n), of 0."""
+    net = FullyConnectedNet([40], seed=0)
+    for name in ("W1", "W2"):
+        W = net.params[name].astype(np.float64)
+        n = W.size
+        assert abs(W.std() / 1e-2 - 1) < 6 / math.sqrt(2 * n), name
+        assert abs(W.mean()) < 6 * 1e-2 / math.sqrt(n), name
+    for name in ("b1", "b2"):
+        np.testing.assert_array_equal(net.params[name], 0.0)
+
+
+def test_a_net_built_without_weight_scale_is_the_net_built_with_weight_scale_1e_2():
+    """Leaving ``weight_scale`` out and passing 1e-2 build the same weights from the same seed."""
+    default = FullyConnectedNet([6], input_dim=5, num_classes=3, seed=4)
+    explicit = FullyConnectedNet([6], input_dim=5, num_classes=3, weight_scale=1e-2, seed=4)
+    assert sorted(default.params) == sorted(explicit.params)
+    for name, value in explicit.params.items():
+        np.testing.assert_array_equal(default.params[name], value, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error", "message"),
+    [
+        ("input_dim", 0, ValueError, r"^input_dim must be >= 1; got 0$"),
+        ("input_dim", 2.5, TypeError, r"^input_dim must be an integer; got float 2\.5$"),
+        ("num_classes", 0, ValueError, r"^num_classes must be >= 1; got 0$"),
+        ("num_classes", "10", TypeError, r"^num_classes must be an integer; got str '10'$"),
+    ],
+    ids=["input_dim-0", "input_dim-float", "num_classes-0", "num_classes-str"],
+)
+def test_a_bad_input_dim_or_num_classes_is_refused_naming_the_argument(name, value, error, message):
+    """A net needs at least one input and one class, each an integer: the refusal names the
+    argument as the caller wrote it, what it must be and what arrived."""
+    settings = {"input_dim": 5, "num_classes": 3, name: value}
+    with pytest.raises(error, match=message):
+        FullyConnectedNet([4], **settings)
+
+
+@pytest.mark.parametrize(("keep", "dropout"), [(0.5, True), (1, False)])
+def test_a_keep_ratio_below_1_puts_a_dropout_layer_after_every_hidden_activation(keep, dropout):
+    """``use_dropout`` says whether units are dropped; with dropout each hidden layer ends in a
+    dropout layer sharing the net's ``dropout_param``, and none follows the last affine map."""
+    net = FullyConnectedNet([6, 4], input_dim=5, num_classes=3, dropout_keep_ratio=keep, seed=0)
+    assert net.use_dropout is dropout
+    hidden = ["affine_backward", "relu_backward"] + (["dropout_backward"] if dropout else [])
+    assert [layer.stage for layer in net.layers] == [*hidden, *hidden, "affine_backward"]
+
+
+@pytest.mark.parametrize("keep", [0.5, 1])
+def test_training_drops_hidden_units_only_when_the_keep_ratio_is_below_1(keep):
+    """Without penalty, the training loss of a batch is softmax cross-entropy of the scores the
+    training pass computes. Without dropout these are the test-mode scores ``net.loss(X)``; with
+    a keep ratio of 0.5 about half the hidden units are dropped in training (and the kept ones
+    doubled), so the training loss is not the loss of the test-mode scores."""
+    net = FullyConnectedNet(
+        [20, 20],
+        input_dim=5,
+        num_classes=3,
+        dropout_keep_ratio=keep,
+        weight_scale=0.5,
+        dtype=np.float64,
+        seed=0,
+    )
+    test_loss, _ = softmax_loss(net.loss(X), Y)
+    train_loss, _ = net.loss(X, Y)
+    if keep == 1:
+        assert train_loss == pytest.approx(test_loss, rel=1e-12)
+    else:
+        assert abs(train_loss - test_loss) > 1e-3 * test_loss

@@ -94,3 +94,74 @@ def test_training_drops_hidden_units_only_when_the_keep_ratio_is_below_1(keep):
         assert train_loss == pytest.approx(test_loss, rel=1e-12)
     else:
         assert abs(train_loss - test_loss) > 1e-3 * test_loss
+
+
+class ForwardOnly:
+    """Half an activation: ``forward`` without ``backward``."""
+
+    def forward(self, x):
+        return np.tanh(x), x
+
+
+@pytest.mark.parametrize("activation", [ForwardOnly(), "tanh"], ids=["forward only", "a name"])
+def test_an_activation_without_forward_and_backward_is_refused_when_the_net_is_built(activation):
+    """The net would fail only on its first backward pass; it says so when built, naming what
+    an activation must have."""
+    message = (
+        r"^activation must be None \(the ReLU\) or an object with forward\(x\) and "
+        r"backward\(dout, cache\), such as activations\.named\('tanh'\); got "
+    )
+    with pytest.raises(TypeError, match=message):
+        FullyConnectedNet([4], input_dim=5, num_classes=3, activation=activation)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_settings_exist_only_with_batch_norm_and_keep_the_nets_dtype(dtype):
+    """cs231n's ``bn_params``: one dict per hidden layer with batch norm, none without; the
+    running statistics start as zeros of each layer's width in the model's dtype."""
+    plain = FullyConnectedNet([6, 4], input_dim=5, num_classes=3, dtype=dtype, seed=0)
+    assert plain.bn_params == []
+    net = FullyConnectedNet(
+        [6, 4], input_dim=5, num_classes=3, normalization="batchnorm", dtype=dtype, seed=0
+    )
+    assert len(net.bn_params) == 2
+    for bn, width in zip(net.bn_params, (6, 4), strict=True):
+        for key in ("running_mean", "running_var"):
+            assert bn[key].dtype == dtype and bn[key].shape == (width,), key
+            np.testing.assert_array_equal(bn[key], 0.0)
+
+
+def test_a_single_sample_is_a_batch():
+    """N = 1 is a batch like any other: its scores, and its loss and gradients."""
+    net = FullyConnectedNet([4], input_dim=5, num_classes=3, dtype=np.float64, seed=0)
+    assert net.loss(X[:1]).shape == (1, 3)
+    loss, grads = net.loss(X[:1], Y[:1])
+    assert np.isfinite(loss) and grads["W1"].shape == (5, 4)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ((5,), r"^X must hold N >= 1 samples of 1 numbers \(shape \(N, 1\)\); got shape \(5,\)$"),
+        (
+            (2, 3),
+            r"^X must hold N >= 1 samples of 1 numbers \(shape \(N, 1\)\); got shape \(2, 3\)$",
+        ),
+    ],
+)
+def test_a_batch_of_the_wrong_shape_is_refused_with_the_shape_it_must_have(shape, message):
+    """With one input per sample, a 1-D X of 5 numbers is still not 5 samples: X is (N, 1)."""
+    net = FullyConnectedNet([4], input_dim=1, num_classes=3, seed=0)
+    with pytest.raises(ValueError, match=message):
+        net.loss(np.ones(shape))
+
+
+def test_an_image_batch_of_the_wrong_size_names_every_axis_of_an_image():
+    from backprop_core.models import ThreeLayerConvNet
+
+    net = ThreeLayerConvNet(input_dim=(1, 8, 8), num_filters=2, filter_size=3, hidden_dim=4)
+    message = (
+        r"^X must hold N >= 1 samples of 64 numbers \(shape \(N, 1, 8, 8\)\); got shape \(2, 65\)$"
+    )
+    with pytest.raises(ValueError, match=message):
+        net.loss(np.ones((2, 65)))

@@ -109,9 +109,10 @@ def classify(layers, params, X, y, weights, reg):
 
 
 def as_batch(X, input_shape, dtype, name="X"):
-    """``X`` (N, *input_shape) as an array of the model's dtype; N >= 1."""
+    """``X`` (N, *input_shape) as an array of the model's dtype; N >= 1 (an empty X is refused
+    as such by :func:`~backprop_core._checks.as_float_array`)."""
     X = as_float_array(X, name)
-    if X.ndim < 2 or X.shape[0] == 0 or math.prod(X.shape[1:]) != math.prod(input_shape):
+    if X.ndim < 2 or math.prod(X.shape[1:]) != math.prod(input_shape):
         raise ValueError(
             f"{name} must hold N >= 1 samples of {int(np.prod(input_shape))} numbers "
             f"(shape (N, {', '.join(map(str, input_shape))})); got shape {X.shape}"

@@ -146,29 +146,27 @@ KINDS = {
 }
 
 
+# stage -> (forward, backward, numeric module): one dict lookup per layer and pass
+_CALLS = {
+    stage: (
+        kind.forward,
+        kind.backward,
+        None if stage == "activation" else registry.get(stage).load("numeric"),
+    )
+    for stage, kind in KINDS.items()
+}
+
+
 def module_of(layer: Layer):
     """The numeric module the registry names for the layer's stage (None for an activation)."""
-    return _calls(layer.stage)[2]
-
-
-_CALLS: dict = {}  # stage -> (forward, backward, module): one dict lookup per layer and pass
-
-
-def _calls(stage: str):
-    """The stage's two ``Kind`` calls and its numeric module, looked up once per stage."""
-    calls = _CALLS.get(stage)
-    if calls is None:
-        kind = KINDS[stage]
-        module = None if stage == "activation" else registry.get(stage).load("numeric")
-        calls = _CALLS[stage] = (kind.forward, kind.backward, module)
-    return calls
+    return _CALLS[layer.stage][2]
 
 
 def forward(layers: Sequence[Layer], params: dict, x: np.ndarray):
     """Run ``x`` through every layer: ``(out, caches)``, one cache per layer."""
     caches = []
     for layer in layers:
-        run, _, module = _calls(layer.stage)
+        run, _, module = _CALLS[layer.stage]
         values = [params[name] for name in layer.params]
         x, cache = run(module, x, values, layer.settings)
         caches.append(cache)
@@ -186,7 +184,7 @@ def backward(layers: Sequence[Layer], caches: list, dout: np.ndarray, need_dx=Fa
     grads = {}
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
-        _, run, module = _calls(layer.stage)
+        _, run, module = _CALLS[layer.stage]
         dout, layer_grads = run(module, dout, caches[i], need_dx or i > 0)
         grads.update(zip(layer.params, layer_grads, strict=True))
     if need_dx:

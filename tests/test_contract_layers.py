@@ -28,6 +28,7 @@ from backprop_core.layers import (
     relu_forward,
     sigmoid_cross_entropy,
     softmax_cross_entropy,
+    softmax_jacobian,
 )
 from backprop_core.layers.conv import (
     conv_backward_fast,
@@ -147,6 +148,24 @@ def test_a_negative_label_is_refused_whatever_its_width_and_the_class_count(dtyp
     message = rf"^y must lie in \[0, {C}\) for C = {C}; got -1$"
     with pytest.raises(ValueError, match=message):
         softmax_cross_entropy(np.zeros((2, C)), np.array([1, -1], dtype=dtype))
+
+
+def test_the_softmax_jacobian_wants_a_batch_of_score_rows():
+    with pytest.raises(ValueError, match=r"^scores must be 2-dimensional; got shape \(3,\)$"):
+        softmax_jacobian([0.0, 1.0, 2.0])
+
+
+def test_only_the_full_softmax_jacobian_of_a_large_batch_is_refused_as_too_large():
+    """100 samples of 100 classes: the per-sample blocks (1e6 entries) are computed, the full
+    (N, C, N, C) Jacobian (1e8, beyond the limit of 5e7) is refused before it is allocated."""
+    scores = np.zeros((100, 100))
+    assert softmax_jacobian(scores).shape == (100, 100, 100)
+    message = (
+        r"^the softmax Jacobian would have shape \(100, 100, 100, 100\), 100,000,000 entries "
+        r"\(more than 50,000,000\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        softmax_jacobian(scores, full=True)
 
 
 # -- the convolution's fast cache and its Jacobian ------------------------------------------------

@@ -451,3 +451,46 @@ def test_max_pool_forward_fast_takes_each_windows_maximum(shape, ph, pw, s):
     out, _ = max_pool_forward_fast(x, {"pool_height": ph, "pool_width": pw, "stride": s})
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, pooled_by_loops(x, ph, pw, s))
+
+
+# -- max pooling: what its checks say -------------------------------------------------------------
+
+POOL_FORWARDS = [max_pool_forward_naive, max_pool_forward_fast]
+
+
+@pytest.mark.parametrize("forward", POOL_FORWARDS)
+def test_max_pool_names_x_when_it_is_not_a_batch_of_images(forward):
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    with pytest.raises(ValueError, match=r"^x must be 4-dimensional; got shape \(4, 4\)$"):
+        forward(np.zeros((4, 4)), param)
+
+
+@pytest.mark.parametrize("forward", POOL_FORWARDS)
+def test_max_pool_lists_unknown_settings_of_any_type(forward):
+    """Unknown keys are listed in the order of their text, whatever their types (an int and a
+    str cannot be sorted as they are)."""
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2, 1: 0, "extra": 0}
+    message = (
+        r"^pool_param must hold exactly 'pool_height', 'pool_width', 'stride'; "
+        r"missing \[\], unknown \[1, 'extra'\]$"
+    )
+    with pytest.raises(ValueError, match=message):
+        forward(np.zeros((1, 1, 4, 4)), param)
+
+
+@pytest.mark.parametrize("forward", POOL_FORWARDS)
+@pytest.mark.parametrize(
+    ("height", "width", "message"),
+    [
+        (3, 1, r"^pool_param\['pool_height'\] must be at most x's H = 2; got 3$"),
+        (1, 6, r"^pool_param\['pool_width'\] must be at most x's W = 5; got 6$"),
+    ],
+)
+def test_a_pool_larger_than_the_image_names_the_axis_it_does_not_fit(
+    forward, height, width, message
+):
+    """x of 2 rows and 5 columns: a pool 3 high does not fit its rows though it would fit its
+    columns, and a pool 6 wide does not fit its columns."""
+    param = {"pool_height": height, "pool_width": width, "stride": 1}
+    with pytest.raises(ValueError, match=message):
+        forward(np.zeros((1, 1, 2, 5)), param)

@@ -57,7 +57,8 @@ def best_difference(f, x):
     that estimate: ``(difference, error)``.
 
     The estimate is the gap to the difference at half the step (truncation) plus the rounding
-    error of differencing ``f`` at that step.
+    error of differencing ``f`` at that step. Where two steps' estimates tie, the larger step,
+    the one met first in ``STEPS``, is kept.
     """
     best, spread = np.full_like(x, np.nan), np.full_like(x, np.inf)
     with np.errstate(all="ignore"):

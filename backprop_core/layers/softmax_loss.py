@@ -145,11 +145,11 @@ def softmax_jacobian(scores, full=False):
     N, C = scores.shape
     check_jacobian_size((N, C, N, C) if full else (N, C, C), "the softmax Jacobian")
     p = probs(scores)  # (N, C)
-    eye = np.eye(p.shape[1], dtype=p.dtype)
+    diagonal = np.eye(C, dtype=bool)
     blocks = -p[:, :, None] * p[:, None, :]  # off the diagonal: -p_k p_j
     # on it, p_k - p_k^2 = p_k (sum of the other p_j): summed directly, it keeps its precision
-    # when p_k is close to 1, where 1 - p_k would cancel
-    blocks[:, eye.astype(bool)] = p * (p @ (1 - eye))
+    # when p_k is close to 1, where 1 - p_k would cancel (booleans keep p's dtype in the product)
+    blocks[:, diagonal] = p * (p @ ~diagonal)
     if not full:
         return blocks
     J = np.zeros((N, C, N, C), dtype=p.dtype)

@@ -20,6 +20,9 @@ from hypothesis.extra.numpy import arrays
 from backprop_core import TwoLayerNet
 from backprop_core.layers import (
     ReLU,
+    affine_backward,
+    affine_forward,
+    affine_jacobian,
     dropout_backward,
     dropout_forward,
     layernorm_backward,
@@ -414,3 +417,47 @@ def test_the_fast_convolution_keeps_the_digits_of_a_long_double_x(stride, pad):
         )
     assert out.dtype == LONG
     np.testing.assert_array_equal(out, np.broadcast_to(sums[:, None], out.shape))
+
+
+# -- the affine map's Jacobians -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "W", "message"),
+    [
+        (np.ones(3), np.ones((3, 2)), r"^x must be 2-dimensional; got shape \(3,\)$"),
+        (np.ones((2, 3)), np.ones(3), r"^W must be 2-dimensional; got shape \(3,\)$"),
+        (
+            np.ones((2, 3)),
+            np.ones((4, 2)),
+            r"^W must have shape \(D, M\) = \(3, \?\) to match x of shape \(2, 3\); got \(4, 2\)$",
+        ),
+    ],
+)
+def test_affine_jacobian_names_the_argument_of_the_wrong_shape(x, W, message):
+    with pytest.raises(ValueError, match=message):
+        affine_jacobian(x, W, "W")
+
+
+def test_affine_jacobian_too_large_names_which_jacobian():
+    message = r"^the Jacobian of out with respect to x would have shape \(1000, 100, 1000, 100\)"
+    with pytest.raises(ValueError, match=message):
+        affine_jacobian(np.ones((1000, 100)), np.ones((100, 100)), "x")
+
+
+@pytest.mark.parametrize("wrt", ["W", "b", "x"])
+def test_affine_jacobian_is_in_the_promoted_dtype_and_agrees_with_its_backward(wrt):
+    """float64 x and float32 W give a float64 Jacobian; contracted with an upstream gradient it
+    gives what affine_backward gives (for b: the identity per sample, summed over the batch)."""
+    rng = np.random.default_rng(9)
+    x, W = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)).astype(np.float32)
+    J = affine_jacobian(x, W, wrt)
+    assert J.dtype == np.float64
+    dout = rng.standard_normal((3, 2))
+    dx, dW, db = affine_backward(dout, affine_forward(x, W, np.zeros(2))[1])
+    if wrt == "b":
+        np.testing.assert_array_equal(J, np.broadcast_to(np.eye(2), (3, 2, 2)))
+        np.testing.assert_allclose(np.einsum("pq,pqj->j", dout, J), db)
+    else:
+        expected = {"W": dW, "x": dx}[wrt]
+        np.testing.assert_allclose(np.tensordot(dout, J, axes=2), expected, rtol=1e-6)

@@ -324,16 +324,6 @@ def batchnorm_jacobian(x, gamma, bn_param, wrt="x"):
     return normalisation_jacobian(mode, cache.std, cache.xhat, gamma, wrt, axis=0)
 
 
-def identity(M):
-    """The (M, M) identity as booleans: arithmetic with it keeps the other operand's dtype.
-
-    >>> identity(2) - np.float32(0.5)
-    array([[ 0.5, -0.5], [-0.5,  0.5]], dtype=float32)
-    """
-    index = np.arange(M)
-    return index[:, None] == index
-
-
 def normalisation_jacobian(mode, std, xhat, gamma, wrt, axis):
     """The Jacobian of :func:`batchnorm_jacobian` (``axis=0``) or of layer norm (``axis=1``)."""
     N, D = xhat.shape
@@ -346,7 +336,7 @@ def normalisation_jacobian(mode, std, xhat, gamma, wrt, axis):
     J = np.zeros((N, D, N, D), dtype=dtype)
     if axis == 0:  # one (N, N) block per column j, between out[:, j] and x[:, j]
         M, blocks_of = N, xhat.T  # (D, N)
-        eye = identity(M)
+        eye = np.eye(M, dtype=bool)  # booleans keep the other operand's dtype
         coupling = (
             0.0 if mode == "test" else (1 + blocks_of[:, :, None] * blocks_of[:, None, :]) / M
         )
@@ -354,7 +344,7 @@ def normalisation_jacobian(mode, std, xhat, gamma, wrt, axis):
         J[:, cols, :, cols] = blocks
     else:  # one (D, D) block per sample p, between out[p] and x[p]
         rows = np.arange(N)
-        eye = identity(D)
+        eye = np.eye(D, dtype=bool)
         coupling = (1 + xhat[:, :, None] * xhat[:, None, :]) / D  # (N, D, D)
         blocks = gamma[None, :, None] * (eye - coupling) / std[:, None, None]
         J[rows, :, rows, :] = blocks

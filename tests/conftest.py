@@ -1,6 +1,7 @@
 """Shared fixtures: a seeded generator and a small batch (helpers live in helpers.py); and, for
 `make mutation` only, a Hypothesis profile and the activation budget's records (below)."""
 
+import gc
 import os
 import tempfile
 from pathlib import Path
@@ -84,6 +85,12 @@ def _run_keeping_child_records(run):
 
 
 def pytest_sessionstart(session):
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        # mutmut forks each mutant's pytest session from a process that has run the whole lane.
+        # Without this, every garbage collection in the child (pytest runs several at its end)
+        # walks that inherited heap: 0.37 of a 0.82 s one-test session, measured 2026-11-30.
+        # Frozen, the collector skips what existed before the session.
+        gc.freeze()
     from backprop_core.activations import budget
 
     # only with fork: a spawned child would have to unpickle the wrapped task

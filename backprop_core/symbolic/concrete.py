@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .exact import evaluate_exactly
+from .exact import entries, evaluate_exactly
 
 
 def symbol_array(name: str, shape: tuple[int, ...]) -> sp.Array:
@@ -78,12 +78,12 @@ class Concrete:
 
     def nonzero(self) -> int:
         """How many entries are not identically zero."""
-        return sum(1 for entry in sp.flatten(self.value) if entry != 0)
+        return sum(1 for entry in entries(self.value) if entry != 0)
 
     def matrix(self, out_ndim: int) -> sp.Matrix:
         """The array as a matrix: its ``out_ndim`` leading axes become rows, the rest columns."""
         rows = int(np.prod(self.shape[:out_ndim]))
-        return sp.Matrix(rows, len(sp.flatten(self.value)) // rows, sp.flatten(self.value))
+        return sp.Matrix(rows, len(entries(self.value)) // rows, entries(self.value))
 
     def evaluate(self, at_zero: float | None = None, **arrays) -> np.ndarray:
         """The array at NumPy inputs given by name, in mpmath with digits to spare (no overflow).
@@ -92,13 +92,13 @@ class Concrete:
         input the array does not depend on may be left out.
         """
         used = self.value.free_symbols
-        names = [n for n, array in self.inputs.items() if used & set(sp.flatten(array))]
+        names = [n for n, array in self.inputs.items() if used & set(entries(array))]
         for n in names:
             if n not in arrays:
                 raise TypeError(f"evaluate needs {', '.join(f'{m}=' for m in names)}; {n} missing")
             if np.shape(arrays[n]) != _shape(self.inputs[n]):
                 expected = _shape(self.inputs[n])
                 raise ValueError(f"{n} must have shape {expected}; got {np.shape(arrays[n])}")
-        symbols = [s for n in names for s in sp.flatten(self.inputs[n])]
+        symbols = [s for n in names for s in entries(self.inputs[n])]
         values = [float(v) for n in names for v in np.asarray(arrays[n], dtype=float).ravel()]
         return evaluate_exactly(symbols, self.value, values, self.shape, at_zero)

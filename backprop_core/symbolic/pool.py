@@ -22,6 +22,7 @@ import sympy as sp
 
 from .. import jacobians, registry
 from .concrete import Concrete, jacobian, symbol_array
+from .exact import entries
 from .verify import Check, table_rows
 
 pool_layer = registry.get("max_pool_backward_naive").load("numeric")
@@ -120,9 +121,9 @@ def exact_value(J: Concrete, x) -> np.ndarray:
     array([0., 1.])
     """
     values = np.asarray(x, dtype=float).ravel()
-    exact = dict(zip(sp.flatten(J.inputs["x"]), map(sp.Rational, values.tolist()), strict=True))
-    entries = [float(entry.xreplace(exact)) if entry != 0 else 0.0 for entry in sp.flatten(J.value)]
-    return np.array(entries).reshape(J.shape)
+    exact = dict(zip(entries(J.inputs["x"]), map(sp.Rational, values.tolist()), strict=True))
+    floats = [float(entry.xreplace(exact)) if entry != 0 else 0.0 for entry in entries(J.value)]
+    return np.array(floats).reshape(J.shape)
 
 
 def _point(x, ph, pw, stride, rng, ties) -> Point:

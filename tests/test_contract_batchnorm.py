@@ -1,0 +1,293 @@
+"""What a learner relies on in batch norm's checked functions: refusals that name what to fix,
+and running averages that keep their arrays and their dtype.
+
+A wrong cache entry or a wrong ``bn_param`` is refused with a message that starts with its name
+(``cache.std``, ``bn_param['running_var']``), says what it must be and what arrived; a shape
+message says what the shape must match, and a refused value is shown with its index, wherever
+it lies in the array.
+
+``bn_param`` holds the running averages. A float32 running mean and variance stay float32 after
+a training step on a float64 batch, and a test-mode pass keeps the very arrays ``bn_param``
+held, so a change made to them in place is what the next test-mode pass uses. ``momentum`` may
+be anything in [0, 1], ends included, and an infinite running variance (what a batch whose
+variance overflows leaves behind) is accepted, while NaN, an infinite running mean and a
+negative running variance are refused.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from backprop_core.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
+
+X = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, -1.5]])  # N = 2 samples of D = 3 features
+GAMMA = np.array([1.0, 2.0, 0.5])
+BETA = np.array([0.0, -1.0, 3.0])
+KEYS_TEXT = "['mode', 'eps', 'momentum', 'running_mean', 'running_var']"
+
+
+def exactly(message):
+    """A pattern that matches ``message`` and nothing longer or shorter."""
+    return f"^{re.escape(message)}$"
+
+
+def train_cache(D=3):
+    """The train-mode cache of a (2, D) batch: xc and xhat (2, D), std and gamma (D,)."""
+    x = np.arange(2.0 * D).reshape(2, D) ** 2
+    return batchnorm_forward(x, np.ones(D), np.zeros(D), {"mode": "train"})[1]
+
+
+# -- the backward passes: a wrong cache entry or dout, named ---------------------------------------
+
+
+@pytest.mark.parametrize("backward", [batchnorm_backward, batchnorm_backward_alt])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: c._replace(xhat=np.ones(6)), "cache.xhat must be 2-dimensional; got shape (6,)"),
+        (lambda c: c._replace(xc=np.ones(6)), "cache.xc must be 2-dimensional; got shape (6,)"),
+        (
+            lambda c: c._replace(xc=np.ones((3, 2))),
+            "cache.xc must have shape (2, 3) to match cache.xhat of shape (2, 3); got (3, 2)",
+        ),
+        (
+            lambda c: c._replace(std=np.ones((1, 3))),
+            "cache.std must be 1-dimensional; got shape (1, 3)",
+        ),
+        (
+            lambda c: c._replace(std=np.ones(2)),
+            "cache.std must have shape (3,) to match cache.xhat of shape (2, 3); got (2,)",
+        ),
+        (
+            lambda c: c._replace(gamma=np.ones((1, 3))),
+            "cache.gamma must be 1-dimensional; got shape (1, 3)",
+        ),
+        (
+            lambda c: c._replace(gamma=np.ones(2)),
+            "cache.gamma must have shape (D,) = (3,) to match cache.xhat of shape (2, 3); got (2,)",
+        ),
+    ],
+    ids=["xhat 1-D", "xc 1-D", "xc transposed", "std 2-D", "std of N", "gamma 2-D", "gamma short"],
+)
+def test_batchnorm_backward_names_the_wrong_cache_entry(backward, change, message):
+    """The message starts with the entry's name (cache.xhat, cache.xc, cache.std, cache.gamma),
+    says its number of dimensions or the shape it must have to match cache.xhat, and what
+    arrived; an xhat of the wrong dimension is refused as such, not by an IndexError."""
+    with pytest.raises(ValueError, match=exactly(message)):
+        backward(np.ones((2, 3)), change(train_cache()))
+
+
+@pytest.mark.parametrize("backward", [batchnorm_backward, batchnorm_backward_alt])
+@pytest.mark.parametrize(
+    "dout, message",
+    [
+        (np.ones(6), "dout must be 2-dimensional; got shape (6,)"),
+        (
+            np.ones((3, 2)),
+            "dout must have shape (N, D) = (2, 3) to match the output of the forward pass; "
+            "got (3, 2)",
+        ),
+    ],
+    ids=["1-D", "transposed"],
+)
+def test_batchnorm_backward_says_what_dout_must_be(backward, dout, message):
+    """dout is named, with its dimensions or the (N, D) shape of the forward pass's output."""
+    with pytest.raises(ValueError, match=exactly(message)):
+        backward(dout, train_cache())
+
+
+@pytest.mark.parametrize("backward", [batchnorm_backward, batchnorm_backward_alt])
+def test_a_cache_std_that_is_not_positive_is_shown_with_its_index(backward):
+    """An std with a zero in its eighth entry is refused; the message shows that entry."""
+    cache = train_cache(D=8)._replace(std=np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 0.0]))
+    message = "cache.std must be > 0; got 0.0 at index (7,)"
+    with pytest.raises(ValueError, match=exactly(message)):
+        backward(np.ones((2, 8)), cache)
+
+
+# -- the forward pass: a wrong argument or bn_param, named ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "gamma, beta, bn_param, error, message",
+    [
+        (
+            np.ones(2),
+            BETA,
+            {"mode": "train"},
+            ValueError,
+            "gamma must have shape (D,) = (3,) to match x of shape (2, 3); got (2,)",
+        ),
+        (
+            GAMMA,
+            np.ones(4),
+            {"mode": "train"},
+            ValueError,
+            "beta must have shape (D,) = (3,) to match x of shape (2, 3); got (4,)",
+        ),
+        (
+            GAMMA,
+            BETA,
+            [("mode", "train")],
+            TypeError,
+            "bn_param must be a dict with 'mode' ('train' or 'test'); got list",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "train", "momentun": 0.9},
+            ValueError,
+            f"bn_param has unknown key(s) ['momentun']; the keys are {KEYS_TEXT}",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"eps": 1e-5},
+            ValueError,
+            "bn_param must hold 'mode', 'train' or 'test'; got no 'mode' key",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "train", "momentum": -0.1},
+            ValueError,
+            "bn_param['momentum'] must be >= 0.0; got -0.1",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "train", "momentum": 1.5},
+            ValueError,
+            "bn_param['momentum'] must be in [0, 1]; got 1.5",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "test", "running_mean": np.zeros((1, 3))},
+            ValueError,
+            "bn_param['running_mean'] must be 1-dimensional; got shape (1, 3)",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "test", "running_var": np.ones((3, 1))},
+            ValueError,
+            "bn_param['running_var'] must be 1-dimensional; got shape (3, 1)",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "test", "running_mean": np.array([np.inf, 0.0, 0.0])},
+            ValueError,
+            "bn_param['running_mean'] must be finite; got inf at index (0,)",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "test", "running_var": np.array([1.0, np.nan, 1.0])},
+            ValueError,
+            "bn_param['running_var'] must be finite; got nan at index (1,)",
+        ),
+        (
+            GAMMA,
+            BETA,
+            {"mode": "test", "running_var": np.array([1.0, -1.0, 1.0])},
+            ValueError,
+            "bn_param['running_var'] must be >= 0; got -1.0 at index (1,)",
+        ),
+    ],
+    ids=[
+        "gamma short",
+        "beta long",
+        "bn_param list",
+        "misspelt key",
+        "no mode",
+        "momentum < 0",
+        "momentum > 1",
+        "running_mean 2-D",
+        "running_var 2-D",
+        "running_mean inf",
+        "running_var nan",
+        "running_var < 0",
+    ],
+)
+def test_batchnorm_forward_names_the_wrong_argument(gamma, beta, bn_param, error, message):
+    """The message starts with the argument's name (a bn_param entry as bn_param['key']), says
+    what it must be and what arrived: gamma's and beta's shape against x's, an unknown key by
+    its own name with the list of keys, momentum's range, the running arrays' dimensions."""
+    with pytest.raises(error, match=exactly(message)):
+        batchnorm_forward(X, gamma, beta, bn_param)
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("running_mean", -np.inf, "bn_param['running_mean'] must be finite; got -inf"),
+        ("running_var", np.nan, "bn_param['running_var'] must be finite; got nan"),
+        ("running_var", -2.0, "bn_param['running_var'] must be >= 0; got -2.0"),
+    ],
+    ids=["mean inf", "var nan", "var < 0"],
+)
+def test_a_refused_running_entry_is_shown_wherever_it_lies(key, value, message):
+    """The bad entry of a running array of eight is the last: the message shows it and its
+    index, not a list of the first few entries that would leave it out."""
+    running = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, value])
+    with pytest.raises(ValueError, match=exactly(f"{message} at index (7,)")):
+        batchnorm_forward(np.ones((2, 8)), np.ones(8), np.zeros(8), {"mode": "test", key: running})
+
+
+# -- what bn_param holds after a pass --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("momentum", [0.0, 1.0])
+def test_momentum_may_be_either_end_of_0_to_1(momentum):
+    """momentum 1 keeps the running averages as they were, momentum 0 replaces them by the
+    batch's mean and biased variance; both are accepted."""
+    mean, var = np.array([0.5, -1.0, 2.0]), np.array([0.25, 4.0, 1.0])
+    bn_param = {"mode": "train", "momentum": momentum, "running_mean": mean, "running_var": var}
+    batchnorm_forward(X, GAMMA, BETA, bn_param)
+    np.testing.assert_allclose(
+        bn_param["running_mean"], momentum * mean + (1 - momentum) * X.mean(axis=0), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        bn_param["running_var"], momentum * var + (1 - momentum) * X.var(axis=0), rtol=1e-12
+    )
+
+
+def test_an_infinite_running_variance_is_accepted():
+    """A running variance of infinity (left by a batch whose variance overflowed) is used: in
+    test mode its column's xhat is 0, so the output is beta; a training step keeps it infinite."""
+    var = np.array([np.inf, 1.0, 1.0])
+    out, _ = batchnorm_forward(X, GAMMA, BETA, {"mode": "test", "running_var": var})
+    np.testing.assert_array_equal(out[:, 0], [BETA[0], BETA[0]])
+    bn_param = {"mode": "train", "running_var": var}
+    batchnorm_forward(X, GAMMA, BETA, bn_param)
+    assert bn_param["running_var"][0] == np.inf and np.isfinite(bn_param["running_var"][1:]).all()
+
+
+def test_float32_running_averages_stay_float32_after_a_float64_batch():
+    """The running arrays keep their dtype: a float32 running mean and variance are float32
+    after a training step on a float64 batch, with the documented values to float32 precision."""
+    mean, var = np.array([0.5, -1.0, 2.0], np.float32), np.array([0.25, 4.0, 1.0], np.float32)
+    bn_param = {"mode": "train", "running_mean": mean, "running_var": var}
+    batchnorm_forward(X, GAMMA, BETA, bn_param)
+    assert bn_param["running_mean"].dtype == np.float32
+    assert bn_param["running_var"].dtype == np.float32
+    np.testing.assert_allclose(bn_param["running_mean"], 0.9 * mean + 0.1 * X.mean(axis=0), 1e-6)
+    np.testing.assert_allclose(bn_param["running_var"], 0.9 * var + 0.1 * X.var(axis=0), 1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_test_mode_keeps_the_arrays_bn_param_holds(dtype):
+    """After a test-mode pass bn_param holds the same running arrays, not copies: a change made
+    to them in place afterwards is what the next test-mode pass normalises with."""
+    mean, var = np.array([0.5, -1.0, 2.0], dtype), np.array([0.25, 4.0, 1.0], dtype)
+    bn_param = {"mode": "test", "running_mean": mean, "running_var": var}
+    batchnorm_forward(X, GAMMA, BETA, bn_param)
+    assert bn_param["running_mean"] is mean and bn_param["running_var"] is var
+    mean += 1.0
+    var *= 4.0
+    out, _ = batchnorm_forward(X, GAMMA, BETA, bn_param)
+    expected = GAMMA * (X - mean.astype(float)) / np.sqrt(var.astype(float) + 1e-5) + BETA
+    np.testing.assert_allclose(out, expected, rtol=1e-6)

@@ -54,9 +54,18 @@ def as_float_array(
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     if finite and not all_finite(arr):
-        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} must be finite; got {arr[where]} at index {where}")
+        raise ValueError(f"{name} must be finite; got {first_offender(arr, ~np.isfinite(arr))}")
     return arr
+
+
+def first_offender(arr: np.ndarray, bad: np.ndarray) -> str:
+    """The first entry of ``arr`` where ``bad`` is True, with its index, for a message.
+
+    >>> first_offender(np.array([1.0, 2.0, -3.0]), np.array([1.0, 2.0, -3.0]) < 0)
+    '-3.0 at index (2,)'
+    """
+    where = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{arr[where]} at index {where}"
 
 
 def all_finite(arr: np.ndarray) -> bool:

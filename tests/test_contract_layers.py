@@ -265,7 +265,7 @@ LAYERNORM_BAD_CACHE = [  # (entry, value, the whole message)
     ("xc", np.ones((2, 4)), f"cache.xc must have shape (2, 3) {WHY}; got (2, 4)"),
     ("std", np.ones((2, 1)), "cache.std must be 1-dimensional; got shape (2, 1)"),
     ("std", np.ones(3), f"cache.std must have shape (N,) = (2,) {WHY}; got (3,)"),
-    ("std", np.array([1.0, 0.0]), "cache.std must be > 0; got [1.0, 0.0]"),
+    ("std", np.array([1.0, 0.0]), "cache.std must be > 0; got 0.0 at index (1,)"),
     ("gamma", np.ones((1, 3)), "cache.gamma must be 1-dimensional; got shape (1, 3)"),
     ("gamma", np.ones(4), f"cache.gamma must have shape (D,) = (3,) {WHY}; got (4,)"),
 ]
@@ -285,12 +285,13 @@ def test_layernorm_backward_names_the_wrong_cache_entry_and_its_shape(
         layernorm_backward(dout, cache._replace(**{entry: value}))
 
 
-def test_layernorm_backward_shows_the_first_six_standard_deviations_of_a_wrong_cache():
-    """A zero standard deviation (no forward pass gives one) is refused; six values are shown."""
+def test_layernorm_backward_shows_the_wrong_standard_deviation_wherever_it_lies():
+    """A negative standard deviation (no forward pass gives one) in the seventh row is refused;
+    the message shows it and its index."""
     x = np.arange(21.0).reshape(7, 3)
     _, cache = layernorm_forward(x, np.ones(3), np.zeros(3), {})
-    std = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
-    message = "cache.std must be > 0; got [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]"
+    std = np.array([1.0, 1.0, 2.0, 3.0, 4.0, 5.0, -6.0])
+    message = "cache.std must be > 0; got -6.0 at index (6,)"
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         layernorm_backward(np.ones(x.shape), cache._replace(std=std))
 

@@ -20,7 +20,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_cache, as_float_array, as_scalar, check_jacobian_size, check_shape
+from .._checks import (
+    as_cache,
+    as_float_array,
+    as_scalar,
+    check_jacobian_size,
+    check_shape,
+    first_offender,
+)
 from ..stage import GradientCase, JacobianCase, Stage
 
 
@@ -162,11 +169,13 @@ def read_bn_param(bn_param, D, dtype):
             continue
         value = as_float_array(bn_param[key], f"bn_param['{key}']", ndim=1, finite=False)
         check_shape(value, f"bn_param['{key}']", (D,), "(D,)", f"for x with D = {D} columns")
-        if np.isnan(value).any() or (key == "running_mean" and not np.isfinite(value).all()):
-            raise ValueError(f"bn_param['{key}'] must be finite; got {value.tolist()[:6]}")
+        bad = np.isnan(value) if key == "running_var" else ~np.isfinite(value)
+        if bad.any():
+            raise ValueError(f"bn_param['{key}'] must be finite; got {first_offender(value, bad)}")
         running.append(value)
     if (running[1] < 0).any():
-        raise ValueError(f"bn_param['running_var'] must be >= 0; got {running[1].tolist()[:6]}")
+        got = first_offender(running[1], running[1] < 0)
+        raise ValueError(f"bn_param['running_var'] must be >= 0; got {got}")
     return mode, eps, momentum, *running
 
 
@@ -185,7 +194,8 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     In train mode ``xhat = (x - mean) / sqrt(var + eps)`` with the batch's mean and biased
     variance (over axis 0), and ``bn_param`` gets new running averages,
     ``running = momentum * running + (1 - momentum) * batch statistic``. In test mode the
-    running averages replace the batch statistics and ``bn_param`` is left as it is.
+    running averages replace the batch statistics and keep their values (``bn_param`` then
+    holds them as arrays: zeros where one was missing, an array where one was a list).
 
     Parameters
     ----------
@@ -222,18 +232,18 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     return out, cache
 
 
-def check_cache(dout, cache, kind="BatchnormCache (mode, xc, std, xhat, gamma)", axis=0):
-    """``(dout, cache)`` as trusted arrays, every shape agreeing; ``axis`` as in the kernels."""
-    mode, xc, std, xhat, gamma = as_cache(cache, kind, 5)
+def check_cache(dout, cache):
+    """``(dout, cache)`` as trusted arrays, every shape agreeing."""
+    mode, xc, std, xhat, gamma = as_cache(cache, "BatchnormCache (mode, xc, std, xhat, gamma)", 5)
     mode = check_mode(mode, "cache.mode")
     xhat = as_float_array(xhat, "cache.xhat", ndim=2)
-    shape, other = xhat.shape, xhat.shape[1 - axis]
+    shape = xhat.shape
     xc = as_float_array(xc, "cache.xc", ndim=2)
     check_shape(xc, "cache.xc", shape, "", f"to match cache.xhat of shape {shape}")
     std = as_float_array(std, "cache.std", ndim=1)
-    check_shape(std, "cache.std", (other,), "", f"to match cache.xhat of shape {shape}")
+    check_shape(std, "cache.std", (shape[1],), "", f"to match cache.xhat of shape {shape}")
     if not (std > 0).all():
-        raise ValueError(f"cache.std must be > 0; got {std.tolist()[:6]}")
+        raise ValueError(f"cache.std must be > 0; got {first_offender(std, ~(std > 0))}")
     gamma = as_float_array(gamma, "cache.gamma", ndim=1)
     check_shape(gamma, "cache.gamma", (shape[1],), "(D,)", f"to match cache.xhat of shape {shape}")
     dout = as_float_array(dout, "dout", ndim=2)

@@ -13,7 +13,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_cache, as_float_array, as_scalar, check_jacobian_size, check_shape
+from .._checks import (
+    as_cache,
+    as_float_array,
+    as_scalar,
+    check_jacobian_size,
+    check_shape,
+    first_offender,
+)
 from ..stage import GradientCase, JacobianCase, Stage
 from .batchnorm import check_affine_params, normalisation_jacobian, normalised_backward, statistics
 
@@ -111,7 +118,7 @@ def layernorm_backward(dout, cache):
     std = as_float_array(std, "cache.std", ndim=1)
     check_shape(std, "cache.std", (shape[0],), "(N,)", f"to match cache.xhat of shape {shape}")
     if not (std > 0).all():
-        raise ValueError(f"cache.std must be > 0; got {std.tolist()[:6]}")
+        raise ValueError(f"cache.std must be > 0; got {first_offender(std, ~(std > 0))}")
     gamma = as_float_array(gamma, "cache.gamma", ndim=1)
     check_shape(gamma, "cache.gamma", (shape[1],), "(D,)", f"to match cache.xhat of shape {shape}")
     dout = as_float_array(dout, "dout", ndim=2)

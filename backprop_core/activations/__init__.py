@@ -123,9 +123,20 @@ class Activation:
         array([0.5  , 0.881])
         """
         x = as_real_array(x, "x")
-        with np.errstate(all="ignore"):  # overflow gives inf, where f itself is infinite
-            out = np.asarray(self._forward(x), dtype=x.dtype) * np.ones_like(x)
-        return out, ActivationCache(x)
+        return self._computed(self._forward, x, "x"), ActivationCache(x)
+
+    def _computed(self, fn, x, name):
+        """``fn(x)`` (``f`` or ``f'``) with x's shape and dtype; overflow gives inf, where the
+        function itself is infinite. A dtype that one of its functions has no version of (SciPy's
+        ``erf`` has none for long double) is refused by name instead of by SciPy."""
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(fn(x), dtype=x.dtype) * np.ones_like(x)
+        except TypeError:  # a ufunc with no loop for x's dtype: the only TypeError of fn
+            raise TypeError(
+                f"{name} must be float64, float32 or float16 for {self.text!r}, which calls a "
+                f"function that has no {x.dtype} version; got dtype {x.dtype}"
+            ) from None
 
     def backward(self, dout, cache):
         """``dout * f'(x)``, entry by entry, for the ``x`` that ``cache`` holds.
@@ -147,8 +158,9 @@ class Activation:
         dout = as_real_array(dout, "dout")
         if dout.shape != x.shape:
             raise ValueError(f"dout must have the shape of cache.x, {x.shape}; got {dout.shape}")
+        slope = self._computed(self._slope, x, "cache.x")
         with np.errstate(all="ignore"):
-            return dout * self.slope(x)
+            return dout * slope
 
     def slope(self, x):
         """``f'(x)`` for every entry of ``x``, same shape and dtype (what the plots show).
@@ -157,8 +169,7 @@ class Activation:
         array([-2.,  1.])
         """
         x = as_real_array(x, "x")
-        with np.errstate(all="ignore"):
-            return np.asarray(self._slope(x), dtype=x.dtype) * np.ones_like(x)
+        return self._computed(self._slope, x, "x")
 
     def check(self, seed: int = 0) -> Verdict:
         """Gradient check of ``backward`` against central differences of ``forward``.

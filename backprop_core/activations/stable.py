@@ -94,7 +94,7 @@ def as_tanh(e):
         if not (f.is_Pow and f.exp == -1 and f.base.is_Add and f.base.has(sp.exp)):
             continue
         for j, g in enumerate(factors):
-            if j == i or not (g.is_Add and g.has(sp.exp)):
+            if j == i or not g.has(sp.exp):  # a sum, or a power of one: tanh_of decides
                 continue
             rest = [h for k, h in enumerate(factors) if k not in (i, j)]
             if (c := tanh_of(g, f.base)) is not None:

@@ -15,11 +15,20 @@ negative running variance are refused.
 """
 
 import re
+import warnings
 
 import numpy as np
 import pytest
 
-from backprop_core.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
+from backprop_core.layers import (
+    batchnorm_backward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    batchnorm_jacobian,
+    layernorm_backward,
+    layernorm_forward,
+    layernorm_jacobian,
+)
 
 X = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, -1.5]])  # N = 2 samples of D = 3 features
 GAMMA = np.array([1.0, 2.0, 0.5])
@@ -291,3 +300,70 @@ def test_test_mode_keeps_the_arrays_bn_param_holds(dtype):
     out, _ = batchnorm_forward(X, GAMMA, BETA, bn_param)
     expected = GAMMA * (X - mean.astype(float)) / np.sqrt(var.astype(float) + 1e-5) + BETA
     np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+def test_the_first_negative_running_variance_is_shown_not_a_zero_before_it():
+    """A running variance may be 0 (a constant feature); the message shows the first entry
+    below 0, after the zeros and the numbers in [0, 1) that come before it."""
+    running_var = np.array([0.0, 0.5, -1.0])
+    message = "bn_param['running_var'] must be >= 0; got -1.0 at index (2,)"
+    with pytest.raises(ValueError, match=exactly(message)):
+        batchnorm_forward(X, GAMMA, BETA, {"mode": "test", "running_var": running_var})
+
+
+# -- the statistics: per feature, whatever the other features hold --------------------------------
+
+
+def textbook(x, dout, axis):
+    """Normalisation and its gradient from the formulas, for arrays small enough not to overflow."""
+    mean, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, keepdims=True)
+    std = np.sqrt(var + 1e-5)
+    xhat = (x - mean) / std
+    dx = (dout - dout.mean(axis=axis, keepdims=True)) / std
+    dx -= xhat * (dout * xhat).mean(axis=axis, keepdims=True) / std
+    return xhat, dx
+
+
+@pytest.mark.parametrize("normalise", ["batchnorm", "layernorm"])
+def test_a_tiny_feature_beside_a_huge_one_is_normalised_as_if_alone(normalise):
+    """Each feature (batch norm) or sample (layer norm) is scaled by its own largest magnitude.
+    Beside entries of 1e300, entries of 1e-300 have a variance far below eps: their std is
+    sqrt(eps), their xhat about 3e-298, and dx the textbook (dout - mean(dout)) / sqrt(eps),
+    with no warning on the way (scaling them up to 1 once made eps / scale**2 overflow)."""
+    x = np.array([[1e-300, 1e300], [-1e-300, -1e300], [0.0, 0.0]])
+    dout = np.array([[1.0, 0.0], [0.0, 2.0], [0.5, 1.0]])
+    ones, zeros = np.ones(2), np.zeros(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if normalise == "batchnorm":
+            _, cache = batchnorm_forward(x, ones, zeros, {"mode": "train"})
+            dx = batchnorm_backward(dout, cache)[0][:, 0]
+            xhat, expected = textbook(x[:, :1], dout[:, :1], axis=0)
+        else:
+            _, cache = layernorm_forward(x.T, np.ones(3), np.zeros(3), {})
+            dx = layernorm_backward(dout.T, cache)[0][0]
+            xhat, expected = textbook(x.T[:1], dout.T[:1], axis=1)
+    tiny = cache.xhat[:, 0] if normalise == "batchnorm" else cache.xhat[0]
+    np.testing.assert_allclose(tiny, xhat.ravel(), rtol=1e-12)
+    np.testing.assert_allclose(dx, expected.ravel(), rtol=1e-12)
+
+
+def test_one_feature_keeps_running_averages_of_shape_1():
+    """With D = 1 the running mean and variance are still arrays of shape (1,), not scalars,
+    and layer norm's cache keeps one standard deviation per sample for a single sample."""
+    bn_param = {"mode": "train"}
+    batchnorm_forward(np.array([[1.0], [3.0]]), [1.0], [0.0], bn_param)
+    assert bn_param["running_mean"].shape == bn_param["running_var"].shape == (1,)
+    _, cache = layernorm_forward(np.array([[1.0, 3.0]]), [1.0, 1.0], [0.0, 0.0], {})
+    assert cache.std.shape == (1,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("wrt", ["x", "gamma", "beta"])
+def test_the_normalisation_jacobians_keep_the_dtype_of_x(dtype, wrt):
+    """Batch norm's and layer norm's Jacobians, in train and test mode, are of x's dtype."""
+    x = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, -1.5]], dtype=dtype)
+    gamma = np.array([1.0, 2.0, 0.5], dtype=dtype)
+    for mode in ("train", "test"):
+        assert batchnorm_jacobian(x, gamma, {"mode": mode}, wrt).dtype == dtype
+    assert layernorm_jacobian(x, gamma, {}, wrt).dtype == dtype

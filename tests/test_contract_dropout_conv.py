@@ -193,3 +193,42 @@ def test_conv_backward_says_dout_must_have_the_shape_of_the_forward_output(pair)
     )
     with refused(ValueError, message):
         backward(np.ones((1, 2, 3, 3)), conv_cache(forward))
+
+
+@pytest.mark.parametrize("pair", CONV_PAIRS)
+def test_a_kernel_as_large_as_the_padded_input_gives_one_output_per_filter(pair):
+    """A 5 x 4 kernel on a 3 x 2 input with pad 1 fits exactly (span 0): one output entry per
+    filter and sample, the sum over the whole padded input, and its gradient."""
+    forward, backward = CONV_PAIRS[pair]
+    x = np.arange(12.0).reshape(2, 1, 3, 2)
+    w, b = np.ones((2, 1, 5, 4)), np.array([0.5, -1.0])
+    out, cache = forward(x, w, b, {"stride": 1, "pad": 1})
+    assert out.shape == (2, 2, 1, 1)
+    np.testing.assert_allclose(out[:, :, 0, 0], x.sum(axis=(1, 2, 3))[:, None] + b)
+    dx = backward(np.ones(out.shape), cache)[0]
+    np.testing.assert_allclose(dx, np.full(x.shape, 2.0))
+
+
+@pytest.mark.parametrize("axis, w_shape, size", [("H", (1, 1, 6, 2), 5), ("W", (1, 1, 3, 5), 4)])
+def test_a_kernel_larger_than_the_padded_input_names_the_axis_and_the_padded_size(
+    axis, w_shape, size
+):
+    """x (1, 1, 3, 2) with pad 1 is 5 x 4 padded: a kernel one larger along H or W is refused,
+    naming that axis, the padded size H + 2 pad or W + 2 pad, and the kernel."""
+    kernel = w_shape[2] if axis == "H" else w_shape[3]
+    message = (
+        f"w's kernel ({kernel}) must fit in the padded input along {axis}: "
+        f"{axis} + 2 pad = {size}; got a kernel of {kernel}"
+    )
+    with refused(ValueError, message):
+        conv_forward_naive(
+            np.ones((1, 1, 3, 2)), np.ones(w_shape), np.zeros(1), {"stride": 1, "pad": 1}
+        )
+
+
+def test_a_conv_param_with_unknown_keys_of_any_type_lists_them_sorted_as_text():
+    """Unknown keys of mixed types (an int and a str) are listed in the order of their text."""
+    param = {"stride": 1, "pad": 0, 2: "x", "a": 1}
+    message = "conv_param must hold exactly 'stride' and 'pad'; missing [], unknown [2, 'a']"
+    with refused(ValueError, message):
+        conv_forward_naive(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.zeros(1), param)

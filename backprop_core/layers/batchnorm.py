@@ -16,6 +16,7 @@ cs231n assignment does (the arrays it held before are not written into).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -54,7 +55,9 @@ def statistics(x, eps, axis=0):
 
     Computed on x divided by its largest magnitude along ``axis``, so that no square overflows:
     ``xhat`` and ``std`` are finite for any finite x (the variance itself is infinite when it
-    exceeds the float range, as it is then not representable).
+    exceeds the float range, as it is then not representable). Where that magnitude is so small
+    that ``eps / scale**2`` overflows (below about 1e-154 with eps = 1e-5), the variance is
+    below ``eps * 1e-308``: ``std`` is ``sqrt(eps)`` there.
     """
     scale = np.abs(x).max(axis=axis, keepdims=True)
     scale[scale == 0] = 1
@@ -62,11 +65,15 @@ def statistics(x, eps, axis=0):
     mean_s = scaled.mean(axis=axis, keepdims=True)
     xc_s = scaled - mean_s
     var_s = (xc_s * xc_s).mean(axis=axis, keepdims=True)
-    root = np.sqrt(var_s + (eps / scale) / scale)  # sigma / scale
-    xhat = xc_s / root
     with np.errstate(over="ignore"):
+        root = np.sqrt(var_s + (eps / scale) / scale)  # sigma / scale; inf for a tiny scale
         var = (var_s * scale) * scale
-    mean, std = mean_s * scale, root * scale
+    xhat, std = xc_s / root, root * scale
+    tiny = np.isinf(root)
+    if tiny.any():  # a Python float keeps x's dtype
+        std = np.where(tiny, math.sqrt(eps), std)
+        xhat = np.where(tiny, (xc_s * scale) / math.sqrt(eps), xhat)
+    mean = mean_s * scale
     return mean.squeeze(axis), var.squeeze(axis), xc_s * scale, std.squeeze(axis), xhat
 
 

@@ -453,6 +453,15 @@ def test_the_sympy_sigmoid_and_softplus_are_the_textbook_formulas():
     assert float(grammar.softplus(sp.Integer(1))) == pytest.approx(math.log1p(math.e))
 
 
+@pytest.mark.parametrize("width", [2, 12, 40])
+def test_a_quoted_expression_is_cut_only_when_it_is_longer_than_its_width(width):
+    """A refusal quotes an exponent in at most ``width`` characters: a text that fits exactly is
+    shown whole; one character more is cut to ``width - 1`` and an ellipsis."""
+    fits = "7" * width
+    assert grammar.clipped(fits, width) == fits
+    assert grammar.clipped(fits + "1", width) == "7" * (width - 1) + "…"
+
+
 # -- stable: the NumPy twins that do not overflow --------------------------------------------------
 
 E = sp.exp

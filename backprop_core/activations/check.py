@@ -23,27 +23,29 @@ def finite_on(act, x):
 
 
 def describe(xs, bad):
-    """Text such as ``x <= 0`` or ``x = 0`` for the grid points ``xs[bad]``."""
-    parts, i = [], 0
-    while i < len(xs):
-        if not bad[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(xs) and bad[j + 1]:
-            j += 1
+    """Text such as ``x <= 0`` or ``x = 0`` for the grid points ``xs[bad]``.
+
+    Each run of neighbouring bad points is one part; at most four parts are named.
+
+    >>> xs = np.linspace(-2, 2, 5)
+    >>> describe(xs, xs <= 0), describe(xs, xs == 1), describe(xs, xs != 0)
+    ('x <= 0', 'x = 1', 'x <= -1, x >= 1')
+    """
+    padded = np.concatenate(([False], np.asarray(bad, dtype=bool), [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])  # a run's first point, then one past its last
+    last, parts = len(xs) - 1, []
+    for i, j in edges.reshape(-1, 2) - (0, 1):  # each run's first and last point
         lo, hi = f"{xs[i]:.3g}", f"{xs[j]:.3g}"
         if i == j:
             parts.append(f"x = {lo}")
-        elif i == 0 and j == len(xs) - 1:
+        elif i == 0 and j == last:
             parts.append(f"all x in [{lo}, {hi}]")
         elif i == 0:
             parts.append(f"x <= {hi}")
-        elif j == len(xs) - 1:
+        elif j == last:
             parts.append(f"x >= {lo}")
         else:
             parts.append(f"{lo} <= x <= {hi}")
-        i = j + 1
     return ", ".join(parts[:4]) + (" and elsewhere" if len(parts) > 4 else "")
 
 

@@ -277,3 +277,32 @@ def check_updatable(value: object, name: str) -> None:
     if not value.flags.writeable:
         raise ValueError(f"{name} must be writeable: training updates it in place")
     check_finite_param(value, name)
+
+
+def shape_of(value: object) -> tuple[int, ...] | None:
+    """``np.shape(value)``; None for None and for a ragged sequence, which has no shape.
+
+    For a value that a function of the user's returned, such as a gradient, before it is compared
+    with the shape it should have.
+
+    >>> shape_of(np.ones((2, 3))), shape_of([[1.0], [1.0, 2.0]]), shape_of(None)
+    ((2, 3), None, None)
+    """
+    if value is None:
+        return None
+    try:
+        return np.shape(value)
+    except ValueError:  # NumPy's "inhomogeneous shape"
+        return None
+
+
+def shape_got(value: object) -> str:
+    """What arrived where an array of some shape was expected, for an error message.
+
+    >>> shape_got(None), shape_got(np.ones(2)), shape_got([[1.0], [1.0, 2.0]])
+    ('nothing', 'shape (2,)', 'a ragged list')
+    """
+    if value is None:
+        return "nothing"
+    shape = shape_of(value)
+    return f"shape {shape}" if shape is not None else f"a ragged {type(value).__name__}"

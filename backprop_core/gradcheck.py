@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_count, as_float_array, as_scalar
+from ._checks import as_count, as_float_array, as_scalar, shape_got, shape_of
 
 
 def _perturbable(x, name="x"):
@@ -289,11 +289,10 @@ def gradcheck(model, X, y, reg=0.0, h=1e-5):
             )
         param = _perturbable(param, f"params['{name}']")
         grad = analytic.get(name) if isinstance(analytic, dict) else None
-        if grad is None or np.shape(grad) != param.shape:
-            got = "nothing" if grad is None else f"shape {np.shape(grad)}"
+        if shape_of(grad) != param.shape:
             raise ValueError(
                 f"model.loss must return grads['{name}'] with the shape of params['{name}'] "
-                f"{param.shape}; got {got}"
+                f"{param.shape}; got {shape_got(grad)}"
             )
         numeric = numerical_gradient(lambda _: loss()[0], param, h)
         error = rel_error(grad, numeric)

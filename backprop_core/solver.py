@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from . import optim
-from ._checks import as_count, as_float_array, as_labels, as_scalar, as_seed
+from ._checks import as_count, as_float_array, as_labels, as_scalar, as_seed, shape_got, shape_of
 
 DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short runs print nothing
@@ -221,10 +221,9 @@ class Solver:
         """``(next_w, config)`` for ``params[name]``: the rule's kernel on a gradient of the
         parameter's own dtype once the rule has checked the config, else the checked rule."""
         dw = grads.get(name)
-        if dw is None or np.shape(dw) != np.shape(w):
-            got = "nothing" if dw is None else np.shape(dw)
+        if shape_of(dw) != np.shape(w):
             raise ValueError(
-                f"model.loss must return grads[{name!r}] of shape {w.shape}; got {got}"
+                f"model.loss must return grads[{name!r}] of shape {w.shape}; got {shape_got(dw)}"
             )
         # numbers, all finite: refused here with one message, whichever path the step takes below
         dw = as_float_array(dw, f"grads[{name!r}]")
@@ -237,10 +236,10 @@ class Solver:
                 "update_rule must return (next_w, config); "
                 f"for params[{name!r}] it returned {type(result).__name__}"
             )
-        if np.shape(result[0]) != np.shape(w):
+        if shape_of(result[0]) != np.shape(w):
             raise ValueError(
                 f"update_rule must return next_w of the shape of params[{name!r}] {w.shape}; "
-                f"got {np.shape(result[0])}"
+                f"got {shape_got(result[0])}"
             )
         return result
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_count, as_scalar, as_seed, check_updatable
+from ._checks import as_count, as_scalar, as_seed, check_updatable, shape_got, shape_of
 
 
 def sgd(
@@ -115,11 +115,10 @@ def _check_grads(grads, params) -> None:
         )
     for name, value in params.items():
         grad = grads.get(name)
-        if grad is None or np.shape(grad) != value.shape:
-            got = "nothing" if grad is None else f"shape {np.shape(grad)}"
+        if shape_of(grad) != value.shape:
             raise ValueError(
                 f"loss must return grads[{name!r}] of the shape of params[{name!r}] "
-                f"{value.shape}; got {got}"
+                f"{value.shape}; got {shape_got(grad)}"
             )
 
 

@@ -5,9 +5,12 @@ A wrong argument is refused with a message that starts with its name (``x``, ``d
 dropout cache whose mask does not fit its mode, a mask or an upstream gradient holding NaN, a
 ``dropout_param`` that is no dict, scores of shape (N, 1) where the sigmoid loss wants (N,) (the
 message says how to get them), labels of another length than the scores, a convolution's
-``dout`` of the wrong rank or shape. A full Jacobian too large to build is refused by its name
-before anything is allocated, and the size limit counts the entries of that Jacobian, N * N for
-the sigmoid. Dropout's Jacobian keeps the floating-point type of ``x`` in both modes.
+``dout`` of the wrong rank or shape; its ``w`` and ``b`` of the wrong rank, filters over other
+channels than x's, a bias of another length than the filters, a ``conv_param`` that is no dict,
+a stride that does not tile the input (``cache.w`` and so on when they come in a cache). A full
+Jacobian too large to build is refused by its name before anything is allocated, and the size
+limit counts the entries of that Jacobian, N * N for the sigmoid. Dropout's Jacobian keeps the
+floating-point type of ``x`` in both modes.
 """
 
 import re
@@ -28,6 +31,7 @@ from backprop_core.layers.conv import (
     conv_backward_naive,
     conv_forward_fast,
     conv_forward_naive,
+    conv_jacobian,
 )
 
 TRAIN = {"p": 0.5, "mode": "train", "seed": 3}
@@ -232,3 +236,103 @@ def test_a_conv_param_with_unknown_keys_of_any_type_lists_them_sorted_as_text():
     message = "conv_param must hold exactly 'stride' and 'pad'; missing [], unknown [2, 'a']"
     with refused(ValueError, message):
         conv_forward_naive(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.zeros(1), param)
+
+
+# -- the convolution's argument checks ------------------------------------------------------------
+
+CHECKED_BY = {  # entry point: the prefix of the names in its messages, a call with x, w, b, param
+    "conv_forward_naive": ("", conv_forward_naive),
+    "conv_forward_fast": ("", conv_forward_fast),
+    "conv_backward_naive": ("cache.", lambda *c: conv_backward_naive(np.ones((1, 1, 1, 1)), c)),
+    "conv_backward_fast": (
+        "cache.",
+        lambda *c: conv_backward_fast(np.ones((1, 1, 1, 1)), (*c, None)),
+    ),
+}
+X4, W4, B4, P4 = np.ones((1, 2, 4, 4)), np.ones((3, 2, 3, 3)), np.zeros(3), {"stride": 1, "pad": 0}
+
+
+@pytest.mark.parametrize("entry", CHECKED_BY)
+@pytest.mark.parametrize(
+    ("arg", "value", "message"),
+    [
+        ("w", np.ones((3, 3, 3)), "w must be 4-dimensional; got shape (3, 3, 3)"),
+        ("b", np.zeros((3, 1)), "b must be 1-dimensional; got shape (3, 1)"),
+    ],
+    ids=["w 3-D", "b 2-D"],
+)
+def test_conv_refuses_w_or_b_of_the_wrong_rank_as_such(entry, arg, value, message):
+    """Filters w are (F, C, HH, WW), the bias b is (F,): one of another rank is refused by its
+    name (cache.w, cache.b in a cache) and its shape, before its sizes are compared."""
+    where, call = CHECKED_BY[entry]
+    args = {"x": X4, "w": W4, "b": B4, "conv_param": P4} | {arg: value}
+    with refused(ValueError, where + message):
+        call(*args.values())
+
+
+@pytest.mark.parametrize("entry", CHECKED_BY)
+def test_conv_says_w_must_have_the_channels_of_x(entry):
+    """w's second axis is x's channel axis C: filters over 3 channels on a 2-channel x are
+    refused, naming the axes (F, C, HH, WW), the one size fixed by x, and x's shape."""
+    where, call = CHECKED_BY[entry]
+    message = (
+        f"{where}w must have shape (F, C, HH, WW) = (?, 2, ?, ?) to match x of shape "
+        "(1, 2, 4, 4); got (3, 3, 3, 3)"
+    )
+    with refused(ValueError, message):
+        call(X4, np.ones((3, 3, 3, 3)), B4, P4)
+
+
+@pytest.mark.parametrize("entry", CHECKED_BY)
+def test_conv_says_b_must_have_one_entry_per_filter(entry):
+    """Three filters want three biases: two are refused, naming (F,), F and w's shape."""
+    where, call = CHECKED_BY[entry]
+    message = f"{where}b must have shape (F,) = (3,) to match w of shape (3, 2, 3, 3); got (2,)"
+    with refused(ValueError, message):
+        call(X4, W4, np.zeros(2), P4)
+
+
+@pytest.mark.parametrize("entry", CHECKED_BY)
+@pytest.mark.parametrize(
+    ("param", "got"), [([1, 0], "list"), ((1, 0), "tuple")], ids=["list", "tuple"]
+)
+def test_a_conv_param_that_is_no_dict_is_refused_naming_its_type(entry, param, got):
+    """conv_param must be a dict; the message says which keys it needs and what type came."""
+    where, call = CHECKED_BY[entry]
+    message = f"{where}conv_param must be a dict with 'stride' and 'pad'; got {got}"
+    with refused(TypeError, message):
+        call(X4, W4, B4, param)
+
+
+@pytest.mark.parametrize(("axis", "x_shape"), [("H", (1, 1, 6, 5)), ("W", (1, 1, 5, 6))])
+def test_a_stride_that_does_not_tile_the_input_is_refused_with_the_arithmetic_and_the_fix(
+    axis, x_shape
+):
+    """Stride 2, pad 1, a 3 x 3 kernel: 6 + 2 - 3 = 5 along one axis is no multiple of 2, while
+    5 + 2 - 3 = 4 along the other is. Refused as cs231n's fast convolution refuses it, naming that
+    axis, the sum, and the fix."""
+    message = (
+        f"{axis} + 2 pad - kernel = 6 + 2*1 - 3 = 5 must be divisible by the stride 2, so the "
+        "windows tile the input exactly (cs231n's fast convolution asserts the same); change pad "
+        "or stride"
+    )
+    with refused(ValueError, message):
+        conv_forward_fast(
+            np.ones(x_shape), np.ones((1, 1, 3, 3)), np.zeros(1), {"stride": 2, "pad": 1}
+        )
+
+
+@pytest.mark.parametrize(
+    ("x", "w", "message"),
+    [
+        (np.ones((1, 1, 3, 3)), [[1.0, 2.0], [3.0]], r"^w must be a rectangular numeric array; "),
+        ([[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0]], r"^x must be a rectangular numeric array; "),
+        (np.ones((1, 1, 3, 3)), np.ones((2, 2)), r"^w must be 4-dimensional; got shape \(2, 2\)$"),
+    ],
+    ids=["w ragged", "x ragged too", "w 2-D"],
+)
+def test_conv_jacobian_refuses_a_bad_x_or_w_naming_it_before_reading_w(x, w, message):
+    """conv_jacobian checks x, then w, as the forward pass does, before it reads w's shape for
+    the bias it does not need: a ragged w is named, not left to NumPy."""
+    with pytest.raises(ValueError, match=message):
+        conv_jacobian(x, w, {"stride": 1, "pad": 0}, "x")

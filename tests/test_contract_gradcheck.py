@@ -426,12 +426,17 @@ class Returns:
 
 @pytest.mark.parametrize(
     ("grads", "got"),
-    [([np.zeros(3)], "nothing"), ({}, "nothing"), ({"w": np.zeros(2)}, r"shape \(2,\)")],
-    ids=["a list", "no w", "wrong shape"],
+    [
+        ([np.zeros(3)], "nothing"),
+        ({}, "nothing"),
+        ({"w": np.zeros(2)}, r"shape \(2,\)"),
+        ({"w": [[1.0], [1.0, 2.0]]}, "a ragged list"),
+    ],
+    ids=["a list", "no w", "wrong shape", "ragged"],
 )
 def test_gradcheck_refuses_grads_that_are_not_a_dict_of_the_params_shapes(grads, got):
     """grads must be a dict holding each parameter's gradient in its shape; the message says
-    what arrived instead (nothing, or the shape)."""
+    what arrived instead (nothing, the shape, or a ragged list, which has no shape)."""
     message = (
         rf"^model.loss must return grads\['w'\] with the shape of params\['w'\] \(3,\); got {got}"
     )

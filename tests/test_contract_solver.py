@@ -508,9 +508,27 @@ def test_a_gradient_of_the_wrong_shape_is_named_with_both_shapes():
     the gradient's."""
     model = Scripted(g=np.ones((C, 2)))
     with pytest.raises(
-        ValueError, match=r"^model\.loss must return grads\['W'\] of shape \(3, 3\); got \(3, 2\)$"
+        ValueError,
+        match=r"^model\.loss must return grads\['W'\] of shape \(3, 3\); got shape \(3, 2\)$",
     ):
         solver_for(model).train()
+
+
+def test_a_ragged_gradient_or_next_w_is_refused_by_the_solver_not_by_numpy():
+    """A model's gradient, or an update rule's next_w, given as a ragged list has no shape: the
+    Solver says so instead of letting NumPy fail on it."""
+    ragged = [[1.0, 2.0, 3.0], [1.0]]
+    with pytest.raises(
+        ValueError,
+        match=r"^model\.loss must return grads\['W'\] of shape \(3, 3\); got a ragged list$",
+    ):
+        solver_for(Scripted(g=ragged)).train()
+    with pytest.raises(
+        ValueError,
+        match=r"^update_rule must return next_w of the shape of params\['W'\] \(3, 3\); "
+        r"got a ragged list$",
+    ):
+        solver_for(update_rule=lambda w, dw, c: (ragged, c)).train()
 
 
 def test_a_rule_returning_the_wrong_form_or_shape_is_named():
@@ -520,7 +538,7 @@ def test_a_rule_returning_the_wrong_form_or_shape_is_named():
         TypeError, match=r"^update_rule must return \(next_w, config\); .* it returned ndarray$"
     ):
         solver_for(update_rule=lambda w, dw, c: w - dw).train()
-    with pytest.raises(ValueError, match=r"params\['W'\] \(3, 3\); got \(1, 3\)$"):
+    with pytest.raises(ValueError, match=r"params\['W'\] \(3, 3\); got shape \(1, 3\)$"):
         solver_for(update_rule=lambda w, dw, c: (w[:1], c)).train()
 
 

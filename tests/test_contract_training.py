@@ -334,8 +334,21 @@ def test_a_decay_must_be_positive_and_the_message_says_so():
             lambda X, y: sgd(lambda *a: (0.0, {"w": np.ones(3)}), {"w": np.zeros(2)}, X, y, X, y),
             r"grads\['w'\] of the shape of params\['w'\] \(2,\); got shape \(3,\)$",
         ),
+        (
+            lambda X, y: sgd(
+                lambda *a: (0.0, {"w": [[1.0], [1.0, 2.0]]}), {"w": np.zeros(2)}, X, y, X, y
+            ),
+            r"grads\['w'\] of the shape of params\['w'\] \(2,\); got a ragged list$",
+        ),
     ],
-    ids=["loss not callable", "params a list", "grads a list", "grad missing", "grad misshapen"],
+    ids=[
+        "loss not callable",
+        "params a list",
+        "grads a list",
+        "grad missing",
+        "grad misshapen",
+        "grad ragged",
+    ],
 )
 def test_a_refusal_says_what_arrived(call, message):
     X, y = data()

@@ -401,7 +401,8 @@ def conv_jacobian(x, w, conv_param, wrt):
     >>> J.shape, int(J.sum())
     ((1, 1, 2, 2, 1, 1, 3, 3), 16)
     """
-    x, w, _, conv_param = _checked(x, w, np.zeros(np.shape(w)[:1]), conv_param)
+    x, w = as_float_array(x, "x", ndim=4), as_float_array(w, "w", ndim=4)  # before w.shape
+    x, w, _, conv_param = _checked(x, w, np.zeros(w.shape[:1]), conv_param)
     s, pad = conv_param["stride"], conv_param["pad"]
     (N, C, H, W), (F, _, HH, WW) = x.shape, w.shape
     Ho, Wo = out_size(H, HH, s, pad), out_size(W, WW, s, pad)

@@ -306,3 +306,16 @@ def shape_got(value: object) -> str:
         return "nothing"
     shape = shape_of(value)
     return f"shape {shape}" if shape is not None else f"a ragged {type(value).__name__}"
+
+
+def as_scores(value: object, name: str, n_samples: int) -> np.ndarray:
+    """``value`` as the class scores of ``n_samples`` samples: a real array of shape (N, C).
+
+    For the scores a model of the user's returns; NaN and infinity pass (they are its to give).
+
+    >>> as_scores([[0.5, 2.0]], "model.loss(X)", 1).argmax(axis=1)
+    array([1])
+    """
+    scores = as_float_array(value, name, ndim=2, finite=False)
+    check_shape(scores, name, (n_samples, None), "(N, C)", f"for the {n_samples} samples scored")
+    return scores

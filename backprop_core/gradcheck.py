@@ -71,6 +71,10 @@ def _central_differences(f, x, h, contract):
 
 def _real(value, name):
     """``value`` as a real float array, or a TypeError saying what ``f`` returned instead."""
+    if value is not None and shape_of(value) is None:
+        raise TypeError(
+            f"{name} must be a real number or array; got a ragged {type(value).__name__}"
+        )
     array = np.asarray(value)  # None and other objects give an object array: refused below
     if array.dtype == object or not np.issubdtype(array.dtype, np.number):
         raise TypeError(f"{name} must be a real number or array; got {type(value).__name__}")

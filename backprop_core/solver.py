@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import pickle
 from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from . import optim
-from ._checks import as_count, as_float_array, as_labels, as_scalar, as_seed, shape_got, shape_of
+from ._checks import (
+    as_count,
+    as_float_array,
+    as_labels,
+    as_scalar,
+    as_scores,
+    as_seed,
+    shape_got,
+    shape_of,
+)
 
 DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short runs print nothing
@@ -205,6 +215,11 @@ class Solver:
                 f"got {type(result).__name__}"
             )
         loss, grads = result
+        if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
+            raise TypeError(
+                "model.loss(X, y) must return (loss, grads) with loss a real number; "
+                f"got {type(loss).__name__}"
+            )
         if not math.isfinite(loss):
             raise ValueError(
                 f"the loss became {loss} at iteration {len(self.loss_history) + 1}: training "
@@ -255,8 +270,8 @@ class Solver:
             keep = self.rng.choice(len(X), num_samples, replace=False)
             X, y = X[keep], y[keep]
         predicted = [
-            np.argmax(self.model.loss(X[i : i + batch_size]), axis=1)
-            for i in range(0, len(X), batch_size)
+            as_scores(self.model.loss(batch), "model.loss(X)", len(batch)).argmax(axis=1)
+            for batch in (X[i : i + batch_size] for i in range(0, len(X), batch_size))
         ]
         return float(np.mean(np.concatenate(predicted) == y))
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_count, as_scalar, as_seed, check_updatable, shape_got, shape_of
+from ._checks import as_count, as_scalar, as_scores, as_seed, check_updatable, shape_got, shape_of
 
 
 def sgd(
@@ -123,4 +123,4 @@ def _check_grads(grads, params) -> None:
 
 
 def _accuracy(scores, y) -> float:
-    return float((scores.argmax(axis=1) == y).mean())
+    return float((as_scores(scores, "loss(X)", len(y)).argmax(axis=1) == y).mean())

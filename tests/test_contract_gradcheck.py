@@ -394,8 +394,9 @@ def test_numerical_gradient_array_refuses_a_non_finite_dout_naming_dout():
         ("low", r"^f\(x\) must be a real number or array; got str"),
         (None, r"^f\(x\) must be a real number or array; got NoneType"),
         (1j, r"^f\(x\) must be real; got complex values \(complex\)"),
+        ([[1.0], [1.0, 2.0]], r"^f\(x\) must be a real number or array; got a ragged list$"),
     ],
-    ids=["str", "None", "complex"],
+    ids=["str", "None", "complex", "ragged"],
 )
 @pytest.mark.parametrize("fn", ["numerical_gradient", "numerical_gradient_array"])
 def test_numerical_gradients_refuse_an_f_that_does_not_return_real_numbers(fn, returned, message):

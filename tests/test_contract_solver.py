@@ -514,6 +514,72 @@ def test_a_gradient_of_the_wrong_shape_is_named_with_both_shapes():
         solver_for(model).train()
 
 
+class Returns(Scripted):
+    """Scripted, except that a call without labels returns ``scores`` and one with labels
+    returns ``(loss, its gradient)``."""
+
+    def __init__(self, loss=1.0, scores=None):
+        super().__init__()
+        self.fixed_loss, self.scores = loss, scores
+
+    def loss(self, X, y=None):
+        if y is None:
+            return X @ self.params["W"] if self.scores is None else self.scores
+        return self.fixed_loss, {"W": self.g.copy()}
+
+
+@pytest.mark.parametrize(
+    ("loss", "message"),
+    [
+        (
+            [1.0],
+            r"^model\.loss\(X, y\) must return \(loss, grads\) with loss a real number; got list$",
+        ),
+        (
+            "1.0",
+            r"^model\.loss\(X, y\) must return \(loss, grads\) with loss a real number; got str$",
+        ),
+        (
+            True,
+            r"^model\.loss\(X, y\) must return \(loss, grads\) with loss a real number; got bool$",
+        ),
+    ],
+    ids=["list", "str", "bool"],
+)
+def test_a_loss_that_is_no_real_number_is_named_by_the_solver(loss, message):
+    """The loss a model returns must be a real number; what arrived instead is named."""
+    with pytest.raises(TypeError, match=message):
+        solver_for(Returns(loss=loss)).train()
+
+
+@pytest.mark.parametrize(
+    ("scores", "error", "message"),
+    [
+        (
+            [[1.0], [1.0, 2.0]],
+            ValueError,
+            r"^model\.loss\(X\) must be a rectangular numeric array; ",
+        ),
+        (np.ones(3), ValueError, r"^model\.loss\(X\) must be 2-dimensional; got shape \(3,\)$"),
+        (
+            np.ones((1, C)),
+            ValueError,
+            r"^model\.loss\(X\) must have shape \(N, C\) = \(5, \?\) for the 5 samples scored; "
+            r"got \(1, 3\)$",
+        ),
+        ("abc", TypeError, r"^model\.loss\(X\) must be a numeric array; got str 'abc'$"),
+    ],
+    ids=["ragged", "1-D", "too few rows", "text"],
+)
+def test_scores_that_are_no_n_by_c_array_are_named_by_check_accuracy(scores, error, message):
+    """check_accuracy takes the argmax of what model.loss(X) returns: it must be an (N, C) array
+    of numbers, one row per sample scored, or the Solver says what arrived."""
+    solver = solver_for(Returns(scores=scores))
+    X, y = dataset()["X_val"], dataset()["y_val"]
+    with pytest.raises(error, match=message):
+        solver.check_accuracy(X, y)
+
+
 def test_a_ragged_gradient_or_next_w_is_refused_by_the_solver_not_by_numpy():
     """A model's gradient, or an update rule's next_w, given as a ragged list has no shape: the
     Solver says so instead of letting NumPy fail on it."""

@@ -317,6 +317,16 @@ def test_a_decay_must_be_positive_and_the_message_says_so():
         sgd(Recorder(params), params, X, y, X, y, learning_rate_decay=0.0)
 
 
+class ScoresOf:
+    """A loss whose gradient is zero and whose scores, called without labels, are ``scores``."""
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def __call__(self, X, y=None, reg=0.0):
+        return self.scores if y is None else (0.0, {"w": np.zeros(2)})
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -340,6 +350,10 @@ def test_a_decay_must_be_positive_and_the_message_says_so():
             ),
             r"grads\['w'\] of the shape of params\['w'\] \(2,\); got a ragged list$",
         ),
+        (
+            lambda X, y: sgd(ScoresOf(np.ones(3)), {"w": np.zeros(2)}, X, y, X, y),
+            r"^loss\(X\) must be 2-dimensional; got shape \(3,\)$",
+        ),
     ],
     ids=[
         "loss not callable",
@@ -348,6 +362,7 @@ def test_a_decay_must_be_positive_and_the_message_says_so():
         "grad missing",
         "grad misshapen",
         "grad ragged",
+        "scores 1-D",
     ],
 )
 def test_a_refusal_says_what_arrived(call, message):

@@ -19,3 +19,17 @@ def numerical_jacobian(f, x):
         unit[idx] = 1.0
         J[idx] = numerical_gradient_array(f, x, unit)
     return J
+
+
+class ForwardOnly:
+    """Half an activation: ``forward(x) -> (out, cache)`` without ``backward``."""
+
+    def forward(self, x):
+        return x, None
+
+
+class BackwardOnly:
+    """Half an activation: ``backward(dout, cache) -> dx`` without ``forward``."""
+
+    def backward(self, dout, cache):
+        return dout

@@ -106,13 +106,25 @@ def test_batchnorm_backward_says_what_dout_must_be(backward, dout, message):
         backward(dout, train_cache())
 
 
-@pytest.mark.parametrize("backward", [batchnorm_backward, batchnorm_backward_alt])
-def test_a_cache_std_that_is_not_positive_is_shown_with_its_index(backward):
-    """An std with a zero in its eighth entry is refused; the message shows that entry."""
-    cache = train_cache(D=8)._replace(std=np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 0.0]))
-    message = "cache.std must be > 0; got 0.0 at index (7,)"
+@pytest.mark.parametrize("bad", [0.0, -6.0])
+@pytest.mark.parametrize(
+    "backward",
+    [batchnorm_backward, batchnorm_backward_alt, layernorm_backward],
+    ids=lambda backward: backward.__name__,
+)
+def test_a_cache_std_that_is_not_positive_is_shown_with_its_index(backward, bad):
+    """An std (one per feature in batch norm, per sample in layer norm) with a zero or a
+    negative number, which no forward pass gives, in its eighth and last entry is refused; the
+    message shows that entry and its index, wherever it lies."""
+    if backward is layernorm_backward:
+        dout = np.ones((8, 3))
+        _, cache = layernorm_forward(np.arange(24.0).reshape(8, 3), np.ones(3), np.zeros(3), {})
+    else:
+        dout, cache = np.ones((2, 8)), train_cache(D=8)
+    std = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, bad])
+    message = f"cache.std must be > 0; got {bad} at index (7,)"
     with pytest.raises(ValueError, match=exactly(message)):
-        backward(np.ones((2, 8)), cache)
+        backward(dout, cache._replace(std=std))
 
 
 # -- the forward pass: a wrong argument or bn_param, named ----------------------------------------
@@ -134,6 +146,20 @@ def test_a_cache_std_that_is_not_positive_is_shown_with_its_index(backward):
             {"mode": "train"},
             ValueError,
             "beta must have shape (D,) = (3,) to match x of shape (2, 3); got (4,)",
+        ),
+        (
+            np.ones((1, 3)),
+            BETA,
+            {"mode": "train"},
+            ValueError,
+            "gamma must be 1-dimensional; got shape (1, 3)",
+        ),
+        (
+            GAMMA,
+            np.ones((3, 1)),
+            {"mode": "train"},
+            ValueError,
+            "beta must be 1-dimensional; got shape (3, 1)",
         ),
         (
             GAMMA,
@@ -209,6 +235,8 @@ def test_a_cache_std_that_is_not_positive_is_shown_with_its_index(backward):
     ids=[
         "gamma short",
         "beta long",
+        "gamma 2-D",
+        "beta 2-D",
         "bn_param list",
         "misspelt key",
         "no mode",
@@ -223,7 +251,8 @@ def test_a_cache_std_that_is_not_positive_is_shown_with_its_index(backward):
 )
 def test_batchnorm_forward_names_the_wrong_argument(gamma, beta, bn_param, error, message):
     """The message starts with the argument's name (a bn_param entry as bn_param['key']), says
-    what it must be and what arrived: gamma's and beta's shape against x's, an unknown key by
+    what it must be and what arrived: gamma and beta are vectors (a row or a column of D numbers
+    is refused as having two axes, not as a wrong shape) of x's D entries, an unknown key by
     its own name with the list of keys, momentum's range, the running arrays' dimensions."""
     with pytest.raises(error, match=exactly(message)):
         batchnorm_forward(X, gamma, beta, bn_param)
@@ -367,3 +396,65 @@ def test_the_normalisation_jacobians_keep_the_dtype_of_x(dtype, wrt):
     for mode in ("train", "test"):
         assert batchnorm_jacobian(x, gamma, {"mode": mode}, wrt).dtype == dtype
     assert layernorm_jacobian(x, gamma, {}, wrt).dtype == dtype
+
+
+def blocks_in(dtype, scale, xhat_rows, std=None):
+    """``scale * (I - (1 + v v^T) / n)`` for each row v of ``xhat_rows``, divided by ``std``
+    when given, every step in ``dtype``: the (n, n) blocks of the docstrings' formula."""
+    scale, xhat_rows = scale.astype(dtype), xhat_rows.astype(dtype)
+    n = xhat_rows.shape[1]
+    coupling = (dtype(1) + xhat_rows[:, :, None] * xhat_rows[:, None, :]) / dtype(n)
+    blocks = scale * (np.eye(n, dtype=dtype) - coupling)
+    return blocks if std is None else blocks / std.astype(dtype)[:, None, None]
+
+
+@pytest.mark.parametrize("normalise", ["batchnorm", "layernorm"])
+def test_a_float32_normalisation_jacobian_is_computed_in_float32(normalise):
+    """float32 x and gamma give a Jacobian computed in float32 arithmetic, as the float32
+    forward and backward passes are: each block is the formula evaluated in float32 from the
+    float32 cache, not evaluated in float64 and rounded (which differs in the last bit of a few
+    entries of this batch, as the second assertion shows)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    gamma = (rng.standard_normal(4) + 1.5).astype(np.float32)
+    zeros, cols, rows = np.zeros(4, np.float32), np.arange(4), np.arange(5)
+    if normalise == "batchnorm":
+        _, cache = batchnorm_forward(x, gamma, zeros, {"mode": "train"})
+        J = batchnorm_jacobian(x, gamma, {"mode": "train"})[:, cols, :, cols]  # (D, N, N)
+        args = ((gamma / cache.std)[:, None, None], cache.xhat.T)  # one block per column
+    else:
+        _, cache = layernorm_forward(x, gamma, zeros, {})
+        J = layernorm_jacobian(x, gamma, {})[rows, :, rows, :]  # (N, D, D)
+        args = (gamma[None, :, None], cache.xhat, cache.std)  # one block per sample
+    assert J.dtype == np.float32
+    np.testing.assert_array_equal(J, blocks_in(np.float32, *args))
+    assert (J != blocks_in(np.float64, *args).astype(np.float32)).any()
+
+
+HUGE = np.array([[1e300, 1.0], [-1e300, 2.0]])  # the first feature's variance overflows to inf
+
+
+@pytest.mark.parametrize(
+    ("momentum", "x", "running_var", "expected"),
+    [
+        (
+            1.0,
+            np.array([[1.0, -2.0], [3.0, 4.0]]),
+            np.array([np.inf, 1.0]),
+            np.array([np.inf, 1.0]),
+        ),
+        (1.0, HUGE, np.array([2.0, 3.0]), np.array([2.0, 3.0])),
+        (0.0, np.array([[1.0, -2.0], [3.0, 4.0]]), np.array([np.inf, 1.0]), np.array([1.0, 9.0])),
+    ],
+    ids=["momentum 1, running inf", "momentum 1, batch inf", "momentum 0, running inf"],
+)
+def test_a_weight_of_0_drops_an_infinite_variance_instead_of_making_it_nan(
+    momentum, x, running_var, expected
+):
+    """A variance may be infinite (a batch's overflowed, now or before). Momentum 1 keeps the
+    running statistics as they are and momentum 0 replaces them with the batch's: no NaN from
+    0 * inf, and no warning."""
+    bn = {"mode": "train", "momentum": momentum, "running_var": running_var.copy()}
+    batchnorm_forward(x, np.ones(2), np.zeros(2), bn)
+    np.testing.assert_array_equal(bn["running_var"], expected)
+    np.testing.assert_array_equal(bn["running_mean"], np.zeros(2) if momentum else x.mean(axis=0))

@@ -33,6 +33,7 @@ from backprop_core.layers import (
     softmax_cross_entropy,
     softmax_jacobian,
 )
+from backprop_core.layers.affine import AffineCache
 from backprop_core.layers.conv import (
     conv_backward_fast,
     conv_backward_naive,
@@ -285,17 +286,6 @@ def test_layernorm_backward_names_the_wrong_cache_entry_and_its_shape(
         layernorm_backward(dout, cache._replace(**{entry: value}))
 
 
-def test_layernorm_backward_shows_the_wrong_standard_deviation_wherever_it_lies():
-    """A negative standard deviation (no forward pass gives one) in the seventh row is refused;
-    the message shows it and its index."""
-    x = np.arange(21.0).reshape(7, 3)
-    _, cache = layernorm_forward(x, np.ones(3), np.zeros(3), {})
-    std = np.array([1.0, 1.0, 2.0, 3.0, 4.0, 5.0, -6.0])
-    message = "cache.std must be > 0; got -6.0 at index (6,)"
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        layernorm_backward(np.ones(x.shape), cache._replace(std=std))
-
-
 @pytest.mark.parametrize(
     "dout, message",
     [
@@ -462,3 +452,47 @@ def test_affine_jacobian_is_in_the_promoted_dtype_and_agrees_with_its_backward(w
     else:
         expected = {"W": dW, "x": dx}[wrt]
         np.testing.assert_allclose(np.tensordot(dout, J, axes=2), expected, rtol=1e-6)
+
+
+# -- the checked affine pair: each refusal names its argument and what it must fit ----------------
+
+X23, W34 = np.ones((2, 3)), np.ones((3, 4))  # out = x W + b is (2, 4)
+AFFINE_REFUSALS = {  # a call and its whole message
+    "forward W 1-D": (
+        lambda: affine_forward(X23, np.ones(3), np.zeros(1)),
+        "W must be 2-dimensional; got shape (3,)",
+    ),
+    "forward W 3-D": (
+        lambda: affine_forward(X23, np.ones((3, 4, 1)), np.zeros(4)),
+        "W must be 2-dimensional; got shape (3, 4, 1)",
+    ),
+    "forward b of another length": (
+        lambda: affine_forward(X23, W34, np.zeros(3)),
+        "b must have shape (M,) = (4,) to match W of shape (3, 4); got (3,)",
+    ),
+    "backward cache.W 1-D": (
+        lambda: affine_backward(np.ones((2, 4)), AffineCache(X23, np.ones(3))),
+        "cache.W must be 2-dimensional; got shape (3,)",
+    ),
+    "backward cache.W 3-D": (
+        lambda: affine_backward(np.ones((2, 4)), AffineCache(X23, np.ones((3, 4, 1)))),
+        "cache.W must be 2-dimensional; got shape (3, 4, 1)",
+    ),
+    "backward dout 1-D": (
+        lambda: affine_backward(np.ones(4), affine_forward(X23, W34, np.zeros(4))[1]),
+        "dout must be 2-dimensional; got shape (4,)",
+    ),
+    "backward dout transposed": (
+        lambda: affine_backward(np.ones((4, 2)), affine_forward(X23, W34, np.zeros(4))[1]),
+        "dout must have shape (N, M) = (2, 4) to match the output of affine_forward; got (4, 2)",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, message", AFFINE_REFUSALS.values(), ids=AFFINE_REFUSALS.keys())
+def test_the_affine_pair_names_the_argument_at_fault_and_what_it_must_fit(call, message):
+    """The whole message: W (cache.W in the backward pass, as the caller handed it over) must
+    be a matrix, said as such for any other number of axes, not as a shape mismatch; b must
+    have W's M entries; dout must be a matrix shaped like affine_forward's output."""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        call()

@@ -3,6 +3,8 @@
 A refused argument is named in the message exactly as the caller knows it (``dout``, ``x``,
 ``at_zero``, and ``cache.x`` for the input kept in the cache), with what it must fit: a learner
 whose ``dout`` has the wrong shape reads that it must match the ReLU's input.
+Where the input is exactly 0 the ReLU passes no gradient unless told otherwise, in each of
+its forms.
 
 Scores so large that a margin, or the sum of the margins, lies beyond the largest float give an
 infinite loss, as the docstring of ``svm_loss`` says, and no RuntimeWarning on the way. The
@@ -17,12 +19,23 @@ import numpy as np
 import pytest
 
 from backprop_core.layers import relu_backward, relu_forward, svm_jacobian, svm_loss
-from backprop_core.layers.relu import ReluCache, relu_jacobian
+from backprop_core.layers.relu import ReLU, ReluCache, relu_jacobian
+from backprop_core.models import stack
 
 ONES3 = np.ones(3)
 BIG = 0.75 * np.finfo(np.float64).max  # finite, but two of them add up beyond the largest float
 
 REFUSALS = {  # a call, the error it raises, its whole message
+    "relu_forward x not finite": (
+        lambda: relu_forward(np.array([1.0, np.nan])),
+        ValueError,
+        "x must be finite; got nan at index (1,)",
+    ),
+    "relu_forward x text": (
+        lambda: relu_forward("abc"),
+        TypeError,
+        "x must be a numeric array; got str 'abc'",
+    ),
     "relu_backward cache.x not finite": (
         lambda: relu_backward(ONES3, ReluCache(np.array([1.0, np.nan, 2.0]))),
         ValueError,
@@ -56,6 +69,20 @@ def test_the_relu_names_the_argument_at_fault_and_what_it_must_fit(call, error, 
     """The whole message, from its first character: the name as the caller wrote it, in its case."""
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         call()
+
+
+def test_every_relu_passes_no_gradient_through_an_input_of_exactly_0_by_default():
+    """max(0, x) has no derivative at 0; unless told otherwise (at_zero) every ReLU of the
+    package takes 0 there, PyTorch's x > 0: relu_backward, the ReLU activation object and a
+    stack's relu_backward layer, which calls the kernel with no at_zero of its own."""
+    x, dout = np.array([[-1.0, 0.0, 2.0]]), np.array([[5.0, 5.0, 5.0]])
+    expected = [[0.0, 0.0, 5.0]]
+    _, cache = relu_forward(x)
+    np.testing.assert_array_equal(relu_backward(dout, cache), expected)
+    np.testing.assert_array_equal(ReLU().backward(dout, cache), expected)
+    layers = [stack.Layer("relu_backward")]
+    _, caches = stack.forward(layers, {}, x)
+    np.testing.assert_array_equal(stack.backward(layers, caches, dout, need_dx=True)["x"], expected)
 
 
 def test_a_relu_jacobian_too_large_to_build_is_refused_as_the_relus_jacobian():

@@ -4,6 +4,7 @@ default of one run (train-mode dropout needs a seed only when the stack runs mor
 
 import numpy as np
 import pytest
+from helpers import BackwardOnly, ForwardOnly
 
 from backprop_core.layers.batchnorm import spatial_batchnorm_forward
 from backprop_core.layers.softmax_loss import softmax_loss
@@ -54,16 +55,6 @@ def test_a_layer_of_an_unknown_stage_is_refused_listing_the_known_ones():
         ValueError, match=r"^stage must be one of \['activation', 'affine_backward'"
     ):
         stack.Layer("conv")
-
-
-class ForwardOnly:
-    def forward(self, x):
-        return x, None
-
-
-class BackwardOnly:
-    def backward(self, dout, cache):
-        return dout
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from helpers import BackwardOnly, ForwardOnly
 
 from backprop_core import TwoLayerNet
 
@@ -111,16 +112,6 @@ def test_sizes_whose_parameters_would_not_fit_are_refused_before_anything_is_dra
     )
     with pytest.raises(ValueError, match=whole(message)):
         TwoLayerNet(10**11, 1000, 1)
-
-
-class ForwardOnly:
-    def forward(self, x):
-        return x, None
-
-
-class BackwardOnly:
-    def backward(self, dout, cache):
-        return dout
 
 
 class NotCallable:

@@ -77,13 +77,30 @@ def statistics(x, eps, axis=0):
     return mean.squeeze(axis), var.squeeze(axis), xc_s * scale, std.squeeze(axis), xhat
 
 
+def blend(momentum, running, batch):
+    """``momentum * running + (1 - momentum) * batch``, where a weight of 0 drops its term.
+
+    A running variance may be infinite (a batch's variance overflowed); ``0 * inf`` would make it
+    NaN where momentum 1 should keep it and momentum 0 replace it.
+
+    >>> blend(0.0, np.array([np.inf]), np.array([2.0])), blend(1.0, np.array([np.inf]), np.ones(1))
+    (array([2.]), array([inf]))
+    """
+    dtype = np.result_type(running, batch)
+    if momentum == 0:
+        return batch.astype(dtype)
+    if momentum == 1:
+        return running.astype(dtype)
+    return momentum * running + (1 - momentum) * batch
+
+
 def forward(x, gamma, beta, mode, eps, running_mean, running_var, momentum):
     """Kernel of :func:`batchnorm_forward`: ``(out, cache, new running mean, new running var)``."""
     if mode == "train":
         mean, var, xc, std, xhat = statistics(x, eps)
-        running_mean = momentum * running_mean + (1 - momentum) * mean
+        running_mean = blend(momentum, running_mean, mean)
         with np.errstate(over="ignore"):
-            running_var = momentum * running_var + (1 - momentum) * var
+            running_var = blend(momentum, running_var, var)
     else:  # test: the running statistics, a fixed affine map of each entry
         xc = x - running_mean.astype(x.dtype, copy=False)
         std = np.sqrt(running_var.astype(x.dtype, copy=False) + eps)

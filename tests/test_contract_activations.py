@@ -738,6 +738,21 @@ def test_source_of_prints_code_that_from_source_runs_like_the_compiled_function(
     )
 
 
+def test_the_base_namespace_is_filled_once_with_what_printed_code_reads(monkeypatch):
+    """The namespace every generated function starts from is built on first use (from the
+    globals of a compiled function: NumPy and the stable twins) and then reused as it is."""
+    monkeypatch.setattr(stable, "BASE", {})  # as in a fresh process
+    base = stable.base_namespace()
+    assert base is stable.BASE and {"Sigmoid", "exp"} <= set(base)
+    assert stable.base_namespace() is base and len(base) == len(stable.base_namespace())
+
+
+def test_generated_code_is_named_as_a_typed_activation_in_tracebacks():
+    """Code built from printed source says where it comes from in a traceback's file name."""
+    function = stable.from_source(*stable.source_of(([], X**2)))
+    assert function.__code__.co_filename == "<typed activation>"
+
+
 # -- budget: the stages the worker sends, run in this process --------------------------------------
 
 

@@ -956,6 +956,94 @@ def test_an_exponent_lost_to_rounding_is_still_checked_against_the_limit(hidden)
     assert str(parse(f"x ** (1e300 + {MAX_EXPONENT} - 1e300)")) == f"x**{MAX_EXPONENT}"
 
 
+def test_outcome_returns_the_stage_asked_for():
+    assert budget.outcome({"expr": X, "derivation": "d"}, "derivation") == "d"
+
+
+def test_outcome_of_a_failed_worker_says_what_sympy_failed_with():
+    with pytest.raises(
+        ValueError,
+        match=r"^text could not be derived: SymPy failed with ZeroDivisionError: by zero$",
+    ):
+        budget.outcome({"expr": X, "failed": "ZeroDivisionError: by zero"}, "derivation")
+
+
+def test_outcome_of_a_worker_out_of_time_names_the_childs_share_of_the_budget(monkeypatch):
+    """The child gets CHILD_SHARE of TIME_BUDGET; the message names those seconds and the limit."""
+    monkeypatch.setattr(budget, "TIME_BUDGET", 10.0)
+    monkeypatch.setattr(budget, "CHILD_SHARE", 0.5)
+    with pytest.raises(
+        ValueError,
+        match=r"^text is too complex: SymPy did not finish within 5 s \(the limit is 10 s of "
+        rf"SymPy work and {budget.MAX_OPS} operations\); write a shorter or less deeply nested "
+        r"expression$",
+    ):
+        budget.outcome({"expr": X}, "derivation")
+
+
+def test_the_caches_hold_at_most_cache_size_entries_and_drop_the_oldest_first(monkeypatch):
+    monkeypatch.setattr(budget, "CACHE_SIZE", 3)
+    cache = {}
+    for key in "abcde":
+        assert budget.remember(cache, key, key.upper()) == key.upper()
+        assert len(cache) <= 3
+    assert cache == {"c": "C", "d": "D", "e": "E"}
+    assert list(cache) == ["c", "d", "e"]
+
+
+@pytest.fixture
+def derive_here(monkeypatch):
+    """budget.derive with empty caches, its worker's stages run in this process; the arguments
+    each run received are listed in the returned list."""
+    monkeypatch.setattr(budget, "EXPRESSIONS", {})
+    monkeypatch.setattr(budget, "DERIVED", {})
+    received = []
+
+    def run(task, args):
+        received.append(args)
+        return budget.in_process(task, args)
+
+    monkeypatch.setattr(budget, "run", run)
+    return received
+
+
+def test_derive_shows_the_simplified_derivative_and_compiles_the_unsimplified_one(derive_here):
+    """x * sigmoid(x): f' is shown as SymPy simplifies it, the code stays the stable form."""
+    stages = dict(stages_of("x * sigmoid(x)"))
+    derivation, forward, slope = budget.derive("x * sigmoid(x)", None, 0.0)
+    assert derive_here == [("x * sigmoid(x)", None, 0.0)]
+    assert derivation.derivative == stages["simplified"]
+    assert derivation.derivative != stages["derivation"].derivative
+    assert derivation._replace(derivative=None) == stages["derivation"]._replace(derivative=None)
+    x = np.array([-3.0, 0.0, 2.0])
+    np.testing.assert_allclose(forward(x), exact(derivation.expr, x), rtol=1e-14)
+    np.testing.assert_allclose(slope(x), exact(sp.diff(derivation.expr, X), x), rtol=1e-14)
+
+
+def test_derive_of_a_text_parsed_before_sends_its_expression_not_the_text(derive_here):
+    """A text parse() has seen is not parsed again: the worker gets its cached expression."""
+    budget.EXPRESSIONS["x ** 3"] = X**3
+    derivation, _, slope = budget.derive("x ** 3", None, 0.0)
+    assert derive_here == [(None, X**3, 0.0)]
+    assert derivation.derivative == 3 * X**2
+    np.testing.assert_array_equal(slope(np.array([2.0])), [12.0])
+
+
+def test_derive_of_a_new_text_remembers_its_expression_and_its_derivation(derive_here):
+    first = budget.derive("x ** 2", None, 0.25)
+    assert budget.EXPRESSIONS == {"x ** 2": X**2}
+    assert budget.DERIVED == {(X**2, 0.25): first}
+    assert budget.derive("x ** 2", None, 0.25) is first
+    assert derive_here == [("x ** 2", None, 0.25)]
+
+
+def test_activation_from_text_refuses_a_text_that_is_not_a_string_naming_its_type():
+    with pytest.raises(TypeError, match=r"^text must be a string; got int$"):
+        activation_from_text(3)
+    with pytest.raises(TypeError, match=r"^text must be a string; got list$"):
+        activation_from_text(["x"])
+
+
 # -- check.describe --------------------------------------------------------------------------------
 
 

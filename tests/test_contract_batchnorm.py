@@ -29,6 +29,7 @@ from backprop_core.layers import (
     layernorm_forward,
     layernorm_jacobian,
 )
+from backprop_core.layers.batchnorm import forward as batchnorm_kernel
 
 X = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, -1.5]])  # N = 2 samples of D = 3 features
 GAMMA = np.array([1.0, 2.0, 0.5])
@@ -458,3 +459,22 @@ def test_a_weight_of_0_drops_an_infinite_variance_instead_of_making_it_nan(
     batchnorm_forward(x, np.ones(2), np.zeros(2), bn)
     np.testing.assert_array_equal(bn["running_var"], expected)
     np.testing.assert_array_equal(bn["running_mean"], np.zeros(2) if momentum else x.mean(axis=0))
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize(
+    ("x_dtype", "running_dtype"),
+    [(np.float32, np.float32), (np.float32, np.float64), (np.float64, np.float32)],
+)
+def test_the_kernels_running_statistics_take_the_wider_of_their_dtype_and_the_batchs(
+    momentum, x_dtype, running_dtype
+):
+    """The kernel's momentum * running + (1 - momentum) * batch has NumPy's dtype for the two
+    arrays, also at momentum 0 and 1, where one term is dropped: float32 stays float32 (as in a
+    float32 FullyConnectedNet, whose stack stores what the kernel returns), float64 wins."""
+    x = np.array([[1.0, -2.0], [3.0, 4.0]], dtype=x_dtype)
+    running = np.array([1.0, 2.0], dtype=running_dtype)
+    gamma, beta = np.ones(2, x_dtype), np.zeros(2, x_dtype)
+    *_, mean, var = batchnorm_kernel(x, gamma, beta, "train", 1e-5, running, running, momentum)
+    wider = np.result_type(x_dtype, running_dtype)
+    assert mean.dtype == wider and var.dtype == wider

@@ -139,6 +139,21 @@ def test_a_single_sample_is_a_batch():
     assert np.isfinite(loss) and grads["W1"].shape == (5, 4)
 
 
+def test_an_image_batch_is_read_as_its_rows_of_pixels():
+    """cs231n feeds its nets image batches (N, 3, 32, 32); a batch (N, d1, d2) gives the scores,
+    the loss and the gradients of its (N, d1 * d2) rows (the first layer, which needs no dx,
+    too)."""
+    net = FullyConnectedNet([4], input_dim=6, num_classes=3, dtype=np.float64, seed=0)
+    images = np.random.default_rng(1).standard_normal((5, 2, 3))
+    labels = np.array([0, 1, 2, 1, 0])
+    np.testing.assert_array_equal(net.loss(images), net.loss(images.reshape(5, 6)))
+    loss, grads = net.loss(images, labels)
+    flat_loss, flat_grads = net.loss(images.reshape(5, 6), labels)
+    assert loss == flat_loss
+    for name in flat_grads:
+        np.testing.assert_array_equal(grads[name], flat_grads[name])
+
+
 @pytest.mark.parametrize(
     ("shape", "message"),
     [

@@ -86,6 +86,23 @@ def two_affine_layers():
     return layers, params
 
 
+def test_a_first_affine_layer_reads_an_image_batch_as_rows_and_needs_no_dx():
+    """An affine first layer takes a batch (N, d1, d2) as its (N, d1 * d2) rows; backward without
+    need_dx gives its weights' gradients and no "x", as for a flat batch."""
+    rng = np.random.default_rng(2)
+    layers = [stack.Layer("affine_backward", ("W1", "b1"))]
+    params = {"W1": rng.standard_normal((6, 3)), "b1": rng.standard_normal(3)}
+    images, dout = rng.standard_normal((4, 2, 3)), rng.standard_normal((4, 3))
+    out, caches = stack.forward(layers, params, images)
+    flat_out, flat_caches = stack.forward(layers, params, images.reshape(4, 6))
+    np.testing.assert_array_equal(out, flat_out)
+    grads = stack.backward(layers, caches, dout)
+    flat = stack.backward(layers, flat_caches, dout)
+    assert set(grads) == set(flat) == {"W1", "b1"}
+    for name in flat:
+        np.testing.assert_array_equal(grads[name], flat[name])
+
+
 def test_backward_through_two_affine_layers_in_a_row():
     """With no elementwise layer between them, the second affine layer passes its dx back to
     the first: dW1 = x^T (dout W2^T)."""

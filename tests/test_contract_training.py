@@ -354,6 +354,11 @@ class ScoresOf:
             lambda X, y: sgd(ScoresOf(np.ones(3)), {"w": np.zeros(2)}, X, y, X, y),
             r"^loss\(X\) must be 2-dimensional; got shape \(3,\)$",
         ),
+        (
+            lambda X, y: sgd(ScoresOf(np.ones((1, 2))), {"w": np.zeros(2)}, X, y, X, y),
+            r"^loss\(X\) must have shape \(N, C\) = \(\d+, \?\) for the \d+ samples scored; "
+            r"got \(1, 2\)$",
+        ),
     ],
     ids=[
         "loss not callable",
@@ -363,6 +368,7 @@ class ScoresOf:
         "grad misshapen",
         "grad ragged",
         "scores 1-D",
+        "scores of one sample",
     ],
 )
 def test_a_refusal_says_what_arrived(call, message):

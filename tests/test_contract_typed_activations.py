@@ -7,6 +7,7 @@ grammar, and the label ``<typed activation>`` that the code NumPy runs carries i
 import ast
 import cProfile
 import functools
+import multiprocessing
 import pstats
 import re
 import warnings
@@ -15,13 +16,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import sympy as sp
+import test_contract_activations
 
 from backprop_core.activations import (
     MAX_EXPONENT,
     NAMED,
+    Activation,
     ActivationCache,
     X,
     activation_from_text,
+    budget,
     grammar,
     named,
     stable,
@@ -38,6 +42,9 @@ def typed(text):
 def whole(message):
     """A pattern that matches ``message`` and nothing longer or shorter."""
     return "^" + re.escape(message) + "$"
+
+
+derive_here = test_contract_activations.derive_here  # budget.derive run in this process
 
 
 def refusal(what):
@@ -210,3 +217,67 @@ def test_the_code_numpy_runs_is_labelled_typed_activation_in_a_profile():
     assert {file for file, _, name in calls if name == "_lambdifygenerated"} == {
         "<typed activation>"
     }
+
+
+# -- Activation built from an expression, and the process budget's start method --------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "shown"),
+    [(sp.Symbol("y"), "y"), (sp.Integer(2), "2"), ("x", "'x'"), (sp.Symbol("x") > 0, "x > 0")],
+)
+def test_activation_refuses_an_expr_without_x_and_no_symbol_x_by_type_alone(expr, shown):
+    """An expr that does not hold X is refused by type; the clause about a Symbol('x') of one's
+    own is added only for an expression holding a symbol named x (see the next test), not for
+    another symbol, a number, a string or a relation."""
+    message = f"expr must be a SymPy expression in backprop_core.activations.X; got {shown}"
+    with pytest.raises(TypeError, match=whole(message)):
+        Activation("f", expr)
+
+
+def test_activation_refuses_a_plain_symbol_x_saying_it_is_not_x():
+    message = (
+        "expr must be a SymPy expression in backprop_core.activations.X (a Symbol('x') of your "
+        "own is not X, which is real); got x**2"
+    )
+    with pytest.raises(TypeError, match=whole(message)):
+        Activation("x**2", sp.Symbol("x") ** 2)
+
+
+@pytest.mark.parametrize("at_zero", [1, np.float32(0.5), np.float64(0.25), 0.75])
+def test_an_activation_holds_its_at_zero_as_a_python_float(derive_here, at_zero):
+    """``act.at_zero`` reads back as a Python float of the value given (an int or NumPy float
+    becomes a float), and the slope at ReLU's kink is that value."""
+    act = Activation("max(0, x)", None, at_zero)
+    assert type(act.at_zero) is float
+    assert act.at_zero == float(at_zero)
+    assert act.slope(np.array([0.0])).tolist() == [float(at_zero)]
+
+
+def test_an_activation_given_an_expression_derives_it_and_keeps_the_text_as_a_label(derive_here):
+    """With ``expr`` given, ``text`` is not parsed: it may say anything, even what the grammar
+    refuses, and the function is the expression's."""
+    act = Activation("my square!", X**2)
+    assert derive_here == [(None, X**2, 0.0)]
+    assert act.text == "my square!"
+    assert act.expr == X**2
+    assert act.derivative == 2 * X
+    assert act.forward(np.array([3.0]))[0].tolist() == [9.0]
+
+
+def test_the_budget_forks_where_the_platform_can_whatever_start_method_the_program_set():
+    """SymPy is imported already, so a forked worker starts in milliseconds: the budget forks
+    where fork exists, even when the program has made spawn its default start method."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("this platform cannot fork")
+    before = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        assert budget.context().get_start_method() == "fork"
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+
+
+def test_the_budget_spawns_where_the_platform_cannot_fork(monkeypatch):
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn", "forkserver"])
+    assert budget.context().get_start_method() == "spawn"

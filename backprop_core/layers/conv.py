@@ -401,7 +401,8 @@ def conv_jacobian(x, w, conv_param, wrt):
     >>> J.shape, int(J.sum())
     ((1, 1, 2, 2, 1, 1, 3, 3), 16)
     """
-    x, w = as_float_array(x, "x", ndim=4), as_float_array(w, "w", ndim=4)  # before w.shape
+    # arrays before w.shape is read; _checked checks the rest
+    x, w = as_float_array(x, "x"), as_float_array(w, "w")
     x, w, _, conv_param = _checked(x, w, np.zeros(w.shape[:1]), conv_param)
     s, pad = conv_param["stride"], conv_param["pad"]
     (N, C, H, W), (F, _, HH, WW) = x.shape, w.shape

@@ -104,6 +104,24 @@ def pytest_sessionstart(session):
         trampoline.record_trampoline_hit = _recording(record or trampoline.record_trampoline_hit)
 
 
+@pytest.fixture
+def derive_here(monkeypatch):
+    """For tests of typed activations: budget.derive with empty caches, its worker's stages run
+    in this process; the arguments each run received are listed in the returned list."""
+    from backprop_core.activations import budget
+
+    monkeypatch.setattr(budget, "EXPRESSIONS", {})
+    monkeypatch.setattr(budget, "DERIVED", {})
+    received = []
+
+    def run(task, args):
+        received.append(args)
+        return budget.in_process(task, args)
+
+    monkeypatch.setattr(budget, "run", run)
+    return received
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Under mutmut, a mutant's tests run fastest first, by the times of mutmut's first pass.

@@ -991,22 +991,6 @@ def test_the_caches_hold_at_most_cache_size_entries_and_drop_the_oldest_first(mo
     assert list(cache) == ["c", "d", "e"]
 
 
-@pytest.fixture
-def derive_here(monkeypatch):
-    """budget.derive with empty caches, its worker's stages run in this process; the arguments
-    each run received are listed in the returned list."""
-    monkeypatch.setattr(budget, "EXPRESSIONS", {})
-    monkeypatch.setattr(budget, "DERIVED", {})
-    received = []
-
-    def run(task, args):
-        received.append(args)
-        return budget.in_process(task, args)
-
-    monkeypatch.setattr(budget, "run", run)
-    return received
-
-
 def test_derive_shows_the_simplified_derivative_and_compiles_the_unsimplified_one(derive_here):
     """x * sigmoid(x): f' is shown as SymPy simplifies it, the code stays the stable form."""
     stages = dict(stages_of("x * sigmoid(x)"))

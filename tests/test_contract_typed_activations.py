@@ -16,7 +16,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import sympy as sp
-import test_contract_activations
 
 from backprop_core.activations import (
     MAX_EXPONENT,
@@ -42,9 +41,6 @@ def typed(text):
 def whole(message):
     """A pattern that matches ``message`` and nothing longer or shorter."""
     return "^" + re.escape(message) + "$"
-
-
-derive_here = test_contract_activations.derive_here  # budget.derive run in this process
 
 
 def refusal(what):

@@ -4,6 +4,7 @@ activations honouring ``at_zero``, and each published limit exactly where it say
 import ast
 import math
 import multiprocessing
+import os
 
 import numpy as np
 import pytest
@@ -1026,6 +1027,82 @@ def test_activation_from_text_refuses_a_text_that_is_not_a_string_naming_its_typ
         activation_from_text(3)
     with pytest.raises(TypeError, match=r"^text must be a string; got list$"):
         activation_from_text(["x"])
+
+
+# -- budget.run: a real worker process, with tasks that script what it sends -----------------------
+
+
+def scripted(*stages):
+    """A worker's task that sends each ``(stage, result)`` in turn."""
+    yield from stages
+
+
+def refusing(kind):
+    """A task that refuses its input as the grammar does, with a TypeError or a ValueError."""
+    raise {"TypeError": TypeError, "ValueError": ValueError}[kind]("no such text")
+    yield  # a task is a generator
+
+
+def crashing():
+    """A task that fails as SymPy sometimes does, with an error of another kind."""
+    raise RuntimeError("boom")
+    yield
+
+
+def dying():
+    """A task whose process ends without a word (as when the system kills it)."""
+    os._exit(3)
+    yield
+
+
+def test_run_returns_every_stage_the_worker_sent_and_nothing_more():
+    """The stages arrive under their names, between the worker's "ready" and "done"."""
+    assert budget.run(scripted, (("a", 1), ("b", [2]))) == {
+        "ready": None,
+        "a": 1,
+        "b": [2],
+        "done": None,
+    }
+
+
+@pytest.mark.parametrize("kind", [TypeError, ValueError])
+def test_run_raises_a_refusal_as_the_error_the_worker_raised(kind):
+    """A text refused in the worker is refused in the caller, with the same type and message."""
+    with pytest.raises(kind, match=r"^no such text$"):
+        budget.run(refusing, (kind.__name__,))
+
+
+def test_run_reports_a_worker_failure_with_its_type_and_message():
+    assert budget.run(crashing, ()) == {"ready": None, "failed": "RuntimeError: boom"}
+
+
+def test_run_reports_a_worker_that_died():
+    assert budget.run(dying, ()) == {"ready": None, "failed": "the worker process died"}
+
+
+class NoChildren:
+    """A start method whose processes cannot start, as inside a daemonic process."""
+
+    def __init__(self):
+        self.real = multiprocessing.get_context()
+
+    def Pipe(self, duplex):
+        return self.real.Pipe(duplex=duplex)
+
+    def Process(self, **kwargs):
+        process = self.real.Process(**kwargs)
+
+        def start():
+            raise AssertionError("daemonic processes are not allowed to have children")
+
+        process.start = start
+        return process
+
+
+def test_run_works_in_this_process_where_no_worker_can_start(monkeypatch):
+    """Where no process can start, the task runs here: its stages, without "ready" or "done"."""
+    monkeypatch.setattr(budget, "context", NoChildren)
+    assert budget.run(scripted, (("a", 1), ("b", 2))) == {"a": 1, "b": 2}
 
 
 # -- check.describe --------------------------------------------------------------------------------

@@ -71,11 +71,12 @@ def _central_differences(f, x, h, contract):
 
 def _real(value, name):
     """``value`` as a real float array, or a TypeError saying what ``f`` returned instead."""
-    if value is not None and shape_of(value) is None:
+    try:
+        array = np.asarray(value)  # None and other objects give an object array: refused below
+    except ValueError:  # NumPy's "inhomogeneous shape": a ragged sequence
         raise TypeError(
             f"{name} must be a real number or array; got a ragged {type(value).__name__}"
-        )
-    array = np.asarray(value)  # None and other objects give an object array: refused below
+        ) from None
     if array.dtype == object or not np.issubdtype(array.dtype, np.number):
         raise TypeError(f"{name} must be a real number or array; got {type(value).__name__}")
     if np.iscomplexobj(array):

@@ -269,10 +269,11 @@ class Solver:
         if num_samples is not None and as_count(num_samples, "num_samples") < len(X):
             keep = self.rng.choice(len(X), num_samples, replace=False)
             X, y = X[keep], y[keep]
-        predicted = [
-            as_scores(self.model.loss(batch), "model.loss(X)", len(batch)).argmax(axis=1)
-            for batch in (X[i : i + batch_size] for i in range(0, len(X), batch_size))
-        ]
+        predicted = []
+        for start in range(0, len(X), batch_size):
+            batch = X[start : start + batch_size]
+            scores = as_scores(self.model.loss(batch), "model.loss(X)", len(batch))
+            predicted.append(scores.argmax(axis=1))
         return float(np.mean(np.concatenate(predicted) == y))
 
     def _record_accuracy(self):

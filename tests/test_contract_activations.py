@@ -6,6 +6,8 @@ import math
 import multiprocessing
 import os
 import signal
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -1079,6 +1081,28 @@ def test_run_reports_a_worker_failure_with_its_type_and_message():
 
 def test_run_reports_a_worker_that_died():
     assert budget.run(dying, ()) == {"ready": None, "failed": "the worker process died"}
+
+
+def stalling():
+    """A task that never sends a stage, as a SymPy call that runs on."""
+    time.sleep(3600)
+    yield "a", 1
+
+
+def test_run_abandons_a_stalled_worker_when_the_budget_is_spent():
+    """A worker that sends nothing after "ready" is not waited for: ``run`` returns what arrived.
+
+    The budget is a hundredth of a second. The ten seconds the test waits only tell a hang (a
+    deadline ignored, or one of 60 s or 80 s) from an answer, whatever the machine's load.
+    """
+    answer = []
+    caller = threading.Thread(
+        target=lambda: answer.append(budget.run(stalling, (), budget=0.01)), daemon=True
+    )
+    caller.start()
+    caller.join(timeout=10.0)
+    assert not caller.is_alive(), "budget.run waited on a stalled worker past its budget"
+    assert answer == [{"ready": None}]
 
 
 class NoChildren:

@@ -3,6 +3,7 @@
 
 import gc
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -150,3 +151,37 @@ def _derive_afresh_under_mutmut():
 
         budget.EXPRESSIONS.clear()
         budget.DERIVED.clear()
+
+
+def _mutant_under_test():
+    """mutmut's name of the mutant this session tests; empty in its other passes and outside."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    return mutant if "__mutmut_" in mutant else ""
+
+
+def pytest_configure(config):
+    """Under mutmut, each mutant's session has a temporary folder of its own.
+
+    pytest's default, one numbered folder per session under one base, removes older folders as new
+    sessions start; two sessions a second, side by side, could remove a folder a test is using.
+    """
+    if _mutant_under_test() and config.option.basetemp is None:
+        folder = tempfile.mkdtemp(prefix="mutmut-session-")
+        config.option.basetemp = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def pytest_runtest_logreport(report):
+    """Under mutmut, the test that caught a mutant, in ``mutants/mutmut-kills.log``.
+
+    One line per failure: the mutant, the test, the phase and the error's first line. A mutant
+    marked equivalent that shows up here was caught by a test that can fail without it: a test
+    to look at.
+    """
+    mutant = _mutant_under_test()
+    if mutant and report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)  # where the error was raised
+        last = (crash.message if crash else report.longreprtext).strip().splitlines() or [""]
+        last = last[0][:300]
+        with open("mutmut-kills.log", "a", encoding="utf-8") as log:
+            log.write(f"{mutant}\t{report.nodeid}\t{report.when}\t{last}\n")

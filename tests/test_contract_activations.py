@@ -1084,9 +1084,16 @@ def test_run_reports_a_worker_that_died():
 
 
 def stalling():
-    """A task that never sends a stage, as a SymPy call that runs on."""
-    time.sleep(3600)
-    yield "a", 1
+    """A task that never sends a stage, as a SymPy call that runs on.
+
+    It ends when its caller's process does, so a caller that never kills it (a broken deadline,
+    under mutation testing) leaves no process behind.
+    """
+    caller = os.getppid()
+    while os.getppid() == caller:
+        time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGKILL)
+    yield
 
 
 def test_run_abandons_a_stalled_worker_when_the_budget_is_spent():

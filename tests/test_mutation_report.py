@@ -214,3 +214,45 @@ def test_a_mark_on_a_mutant_not_yet_run_is_not_reported_unmatched():
     }
     report = mr.summarise([waiting], [mark])
     assert report["unmatched_marks"] == [] and report["modules"]["p.m"]["equivalent"] == 0
+
+
+BOUND = """
+[[equivalent]]
+module = "pkg.net"
+function = "Net.check"
+before = "if reg < 0:"
+after = "if reg <= 0:"
+kind = "unreachable guard"
+reason = "a mark that is wrong: a test catches this mutant"
+"""
+
+
+def test_a_marked_mutant_that_was_caught_is_reported_with_the_test_that_caught_it(
+    mutants, tmp_path, capsys
+):
+    (mutants / "mutmut-kills.log").write_text(
+        "pkg.net.xǁNetǁcheck__mutmut_2\ttests/test_net.py::test_reg\tcall\tAssertionError: 0\n"
+        "pkg.net.xǁNetǁcheck__mutmut_2\ttests/test_net.py::test_later\tcall\tValueError\n",
+        encoding="utf-8",
+    )
+    marks_file = tmp_path / "equivalents.toml"
+    marks_file.write_text(BOUND, encoding="utf-8")
+    marks = mr.load_marks(marks_file)
+    results = mr.load_results(mutants, marked={("pkg.net", "Net.check")})
+    report = mr.summarise(results, marks)
+    assert [(m["name"], m["caught_by"]) for m in report["caught_marked"]] == [
+        ("pkg.net.xǁNetǁcheck__mutmut_2", "tests/test_net.py::test_reg: AssertionError: 0")
+    ]
+    assert report["modules"]["pkg.net"]["killed"] == 1  # still counted as mutmut counted it
+    assert "caught by tests/test_net.py::test_reg: AssertionError: 0" in mr.format_text(report)
+    mr.main(["--mutants", str(mutants), "--equivalents", str(marks_file)])
+    assert "Marked equivalent, yet caught (1)" in capsys.readouterr().out
+
+
+def test_a_killed_mutant_in_a_function_without_marks_is_not_read(mutants, tmp_path):
+    marks_file = tmp_path / "equivalents.toml"
+    marks_file.write_text(BOUND, encoding="utf-8")
+    report = mr.summarise(mr.load_results(mutants), mr.load_marks(marks_file))
+    assert report["caught_marked"] == []
+    killed = by_name(mutants)["x_sgd__mutmut_2"]
+    assert (killed.before, killed.after, killed.caught_by) == ("", "", "")

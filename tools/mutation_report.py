@@ -82,6 +82,7 @@ class Mutant:
     status: str
     before: str = ""
     after: str = ""
+    caught_by: str = ""  # the test that caught it, from mutants/mutmut-kills.log
 
 
 def status_of(exit_code: int | None) -> str:
@@ -207,14 +208,34 @@ def mutated_patterns(pyproject: Path = ROOT / "pyproject.toml") -> list[str] | N
     return config.get("tool", {}).get("mutmut", {}).get("only_mutate") or None
 
 
-def load_results(mutants: Path = MUTANTS, only: list[str] | None = None) -> list[Mutant]:
+def read_kills(mutants: Path = MUTANTS) -> dict[str, str]:
+    """``{mutant: "test: error"}`` from ``mutmut-kills.log``, which ``tests/conftest.py`` writes
+    under mutmut (one tab-separated line per failing test: mutant, test, phase, error); the
+    first test that failed for each mutant, or nothing where there is no log."""
+    log = Path(mutants) / "mutmut-kills.log"
+    kills: dict[str, str] = {}
+    if log.exists():
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            name, test, _, error = [*line.split("\t"), "", "", ""][:4]
+            kills.setdefault(name, f"{test}: {error}" if error else test)
+    return kills
+
+
+def load_results(
+    mutants: Path = MUTANTS,
+    only: list[str] | None = None,
+    marked: set[tuple[str, str]] | frozenset = frozenset(),
+) -> list[Mutant]:
     """Every mutant recorded under ``mutants`` (mutmut's folder) for the source files matching
     one of the globs ``only`` (all of them for None; results of a file taken out of the
-    configuration stay behind in mutants/), with the change of each one that was not killed (a
-    killed mutant's change is not needed and is not read)."""
+    configuration stay behind in mutants/), with the change of each one that was not killed,
+    and of each killed one in a function of ``marked`` (``(module, function)`` pairs that have a
+    mark: a marked mutant that was caught is reported); other killed mutants' changes are not
+    read. A killed mutant carries the test that caught it, where the kill log names one."""
     mutants = Path(mutants)
     if not mutants.is_dir():
         raise FileNotFoundError(f"no mutmut results in {mutants}: run make mutation first")
+    kills = read_kills(mutants)
     found = []
     for meta in sorted(mutants.rglob("*.py.meta")):
         source = meta.with_suffix("").relative_to(mutants).as_posix()
@@ -222,20 +243,21 @@ def load_results(mutants: Path = MUTANTS, only: list[str] | None = None) -> list
             continue
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         copy = meta.with_suffix("")  # the mutated copy, beside its .meta
+        module = module_of(copy.relative_to(mutants))
         sources = None
         for name, code in sorted(codes.items(), key=lambda item: split_mutant_name(item[0])):
             function = split_mutant_name(name)[1]
             status = status_of(code)
             before = after = ""
-            if status != "killed":
+            if status != "killed" or (module, function) in marked:
                 if sources is None:
                     sources = generated_functions(copy.read_text(encoding="utf-8"))
                 generated = name.rpartition(".")[2]
                 original = generated.rpartition("__mutmut_")[0] + "__mutmut_orig"
                 if generated in sources and original in sources:
                     before, after = changed_lines(sources[original], sources[generated])
-            module = module_of(copy.relative_to(mutants))
-            found.append(Mutant(name, module, function, status, before, after))
+            caught_by = kills.get(name, "") if status == "killed" else ""
+            found.append(Mutant(name, module, function, status, before, after, caught_by))
     return found
 
 
@@ -289,8 +311,9 @@ def score(caught: int, total: int, equivalent: int, unchecked: int = 0) -> float
 def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
     """The report: one row per module with its counts and score, the survivors (every mutant
     neither caught nor marked equivalent), the timeouts, the equivalent mutants by kind and the
-    marks that matched no live mutant (killed since, or their code changed). Mutants not checked
-    yet are counted, never listed.
+    marks that matched no live mutant (killed since, or their code changed), and among those the
+    marked mutants that were caught (the mark is wrong, or a test failed for another reason).
+    Mutants not checked yet are counted, never listed.
 
     >>> ms = [Mutant("p.m.x_f__mutmut_1", "p.m", "f", "killed"),
     ...       Mutant("p.m.x_f__mutmut_2", "p.m", "f", "survived", "a *= 2", "a /= 2"),
@@ -305,7 +328,7 @@ def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
     (['a /= 2'], {'performance only': 1})
     """
     modules: dict[str, dict] = {}
-    survivors, timeouts, equivalents = [], [], []
+    survivors, timeouts, equivalents, caught_marked = [], [], [], []
     used = [False] * len(marks)
     for mutant in mutants:
         row = modules.setdefault(
@@ -316,6 +339,9 @@ def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
             row[mutant.status] += 1
             if mutant.status == "timeout":
                 timeouts.append(asdict(mutant))
+            elif mutant.before or mutant.after:  # its change was read: its function has marks
+                if any(matches(mark, mutant) for mark in marks):
+                    caught_marked.append(asdict(mutant))
             continue
         hit = next((i for i, mark in enumerate(marks) if matches(mark, mutant)), None)
         if hit is not None:
@@ -351,6 +377,7 @@ def summarise(mutants: list[Mutant], marks: list[dict[str, str]]) -> dict:
         "equivalents": equivalents,
         "equivalent_by_kind": by_kind,
         "unmatched_marks": [mark for mark, hit in zip(marks, used, strict=True) if not hit],
+        "caught_marked": caught_marked,
     }
 
 
@@ -400,6 +427,19 @@ def format_text(report: dict) -> str:
         lines += ["", "Marks that match no live mutant (killed since, or their code changed):"]
         for mark in report["unmatched_marks"]:
             lines.append(f"  {mark['module']} {mark['function']}: {one_line(mark['before'])}")
+    if report["caught_marked"]:
+        lines += [
+            "",
+            f"Marked equivalent, yet caught ({len(report['caught_marked'])}): the mark is wrong, "
+            "or the test failed for another reason:",
+        ]
+        for m in report["caught_marked"]:
+            lines.append(f"  {m['module']} {m['function']} {m['name'].rpartition('.')[2]}")
+            lines.append(f"      - {one_line(m['before'])}")
+            lines.append(f"      + {one_line(m['after'])}")
+            lines.append(
+                f"      caught by {one_line(m['caught_by'] or 'a test the log does not name')}"
+            )
     return "\n".join(lines)
 
 
@@ -425,8 +465,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         only = mutated_patterns() if args.mutants.resolve() == MUTANTS else None
-        mutants = select(load_results(args.mutants, only), args.module)
         marks = load_marks(args.equivalents)
+        marked = {(mark["module"], mark["function"]) for mark in marks}
+        mutants = select(load_results(args.mutants, only, marked), args.module)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
     if args.module is not None:

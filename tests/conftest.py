@@ -160,28 +160,39 @@ def _mutant_under_test():
 
 
 def pytest_configure(config):
-    """Under mutmut, each mutant's session has a temporary folder of its own.
+    """Under mutmut, each mutant's session has a temporary folder of its own, and a log of the
+    tests that failed.
 
     pytest's default, one numbered folder per session under one base, removes older folders as new
     sessions start; two sessions a second, side by side, could remove a folder a test is using.
+    The log is a plugin of the whole session, not a hook of this folder's: it also sees the
+    doctests in ``backprop_core/``.
     """
-    if _mutant_under_test() and config.option.basetemp is None:
+    if not _mutant_under_test():
+        return
+    if config.option.basetemp is None:
         folder = tempfile.mkdtemp(prefix="mutmut-session-")
         config.option.basetemp = folder
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    config.pluginmanager.register(KillLog(), "mutmut-kill-log")
 
 
-def pytest_runtest_logreport(report):
-    """Under mutmut, the test that caught a mutant, in ``mutants/mutmut-kills.log``.
+class KillLog:
+    """The test that caught each mutant, in ``mutants/mutmut-kills.log``.
 
-    One line per failure: the mutant, the test, the phase and the error's first line. A mutant
-    marked equivalent that shows up here was caught by a test that can fail without it: a test
-    to look at.
+    One line per failure: the mutant, the test, the phase and the error (for a doctest, where it
+    failed). A mutant marked equivalent that shows up there was caught by a test that can fail
+    without it: a test to look at (``python -m tools.mutation_report`` lists such mutants with
+    their test).
     """
-    mutant = _mutant_under_test()
-    if mutant and report.failed:
+
+    def pytest_runtest_logreport(self, report):
+        if not report.failed:
+            return
         crash = getattr(report.longrepr, "reprcrash", None)  # where the error was raised
-        last = (crash.message if crash else report.longreprtext).strip().splitlines() or [""]
-        last = last[0][:300]
+        if crash is not None:
+            error = (crash.message.strip().splitlines() or [""])[0]
+        else:  # a doctest: its report ends with where and how it failed
+            error = (report.longreprtext.strip().splitlines() or [""])[-1]
         with open("mutmut-kills.log", "a", encoding="utf-8") as log:
-            log.write(f"{mutant}\t{report.nodeid}\t{report.when}\t{last}\n")
+            log.write(f"{_mutant_under_test()}\t{report.nodeid}\t{report.when}\t{error[:300]}\n")

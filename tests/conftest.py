@@ -163,8 +163,10 @@ def pytest_configure(config):
     """Under mutmut, each mutant's session has a temporary folder of its own, and a log of the
     tests that failed.
 
-    pytest's default, one numbered folder per session under one base, removes older folders as new
-    sessions start; two sessions a second, side by side, could remove a folder a test is using.
+    pytest's default is one numbered folder per session under one shared base, whose older
+    folders each new session may remove; mutmut starts sessions side by side, several a second,
+    and a session ended by mutmut leaves its folder's lock behind. A folder of its own rules out
+    one session touching another's.
     The log is a plugin of the whole session, not a hook of this folder's: it also sees the
     doctests in ``backprop_core/``.
     """

@@ -51,6 +51,12 @@ def _collecting_mutmut_stats():
     return os.environ.get("MUTANT_UNDER_TEST") == "stats"
 
 
+def _mutant_under_test():
+    """mutmut's name of the mutant this session tests; empty in its other passes and outside."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    return mutant if "__mutmut_" in mutant else ""
+
+
 def _recording(record):
     """mutmut's record of a function reached, which also keeps the name in _REACHED."""
 
@@ -132,7 +138,7 @@ def pytest_collection_modifyitems(items):
     milliseconds. mutmut's other passes (the first, the clean run, the forced failure) keep
     pytest's order.
     """
-    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):  # not a mutant's session
+    if not _mutant_under_test():  # mutmut's other passes, or no mutmut at all
         return
     from mutmut.state import state  # filled by the process each mutant is forked from
 
@@ -146,17 +152,11 @@ def _derive_afresh_under_mutmut():
     records name what it reaches, not a cache filled by an earlier test; in a mutant's session
     so that the mutant runs, not the derivations its session inherited from that first pass
     (with them a test that types a text already derived never calls budget.run)."""
-    if _collecting_mutmut_stats() or "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+    if _collecting_mutmut_stats() or _mutant_under_test():
         from backprop_core.activations import budget
 
         budget.EXPRESSIONS.clear()
         budget.DERIVED.clear()
-
-
-def _mutant_under_test():
-    """mutmut's name of the mutant this session tests; empty in its other passes and outside."""
-    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    return mutant if "__mutmut_" in mutant else ""
 
 
 def pytest_configure(config):
@@ -165,8 +165,9 @@ def pytest_configure(config):
 
     pytest's default is one numbered folder per session under one shared base, whose older
     folders each new session may remove; mutmut starts sessions side by side, several a second,
-    and a session ended by mutmut leaves its folder's lock behind. A folder of its own rules out
-    one session touching another's.
+    and a session ended by mutmut may leave its folder's lock behind. A folder of its own rules
+    out one session touching another's.
+
     The log is a plugin of the whole session, not a hook of this folder's: it also sees the
     doctests in ``backprop_core/``.
     """
